@@ -1,0 +1,118 @@
+#include "vt132/host/file_io.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+#include <string>
+
+#include "vt132/host/error.hpp"
+
+namespace vt132::host {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string errno_text() { return std::strerror(errno); }
+
+// Closes the descriptor on every path out of a function.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  int release() {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_;
+};
+
+std::string temp_name_for(const fs::path& path) {
+  std::random_device rd;
+  return "." + path.filename().string() + ".tmp" + std::to_string(rd());
+}
+
+void write_all(int fd, const uint8_t* data, size_t size, const fs::path& shown) {
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw Error("cannot write " + shown.string() + ": " + errno_text());
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+}
+
+}  // namespace
+
+std::vector<uint8_t> read_file(const fs::path& path, size_t max_size) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) throw Error("cannot read " + path.string() + ": " + errno_text());
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) throw Error("cannot read " + path.string() + ": " + errno_text());
+  if (!S_ISREG(st.st_mode)) throw Error("cannot read " + path.string() + ": not a regular file");
+  if (static_cast<uint64_t>(st.st_size) > max_size) {
+    throw Error(path.string() + " is " + std::to_string(st.st_size) + " bytes, more than the " +
+                std::to_string(max_size) + " allowed");
+  }
+  std::vector<uint8_t> data(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (got < data.size()) {
+    const ssize_t n = ::read(fd.get(), data.data() + got, data.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw Error("cannot read " + path.string() + ": " + errno_text());
+    if (n == 0) break;  // the file shrank while we read it
+    got += static_cast<size_t>(n);
+  }
+  data.resize(got);
+  return data;
+}
+
+void sync_directory(const fs::path& dir) {
+  Fd fd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0 || ::fsync(fd.get()) != 0) {
+    throw Error("cannot sync directory " + dir.string() + ": " + errno_text());
+  }
+}
+
+void write_file_atomic(const fs::path& path, const uint8_t* data, size_t size, unsigned mode) {
+  const fs::path dir = path.parent_path();
+  const fs::path temp = (dir.empty() ? fs::path(".") : dir) / temp_name_for(path);
+  Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+  if (fd.get() < 0) throw Error("cannot write " + path.string() + ": " + errno_text());
+  try {
+    write_all(fd.get(), data, size, path);
+    // open() applies the umask; the caller's mode (e.g. 0600 for keys) is what it asked for.
+    if (::fchmod(fd.get(), mode) != 0 || ::fsync(fd.get()) != 0 || ::close(fd.release()) != 0) {
+      throw Error("cannot write " + path.string() + ": " + errno_text());
+    }
+    if (::rename(temp.c_str(), path.c_str()) != 0) {
+      throw Error("cannot write " + path.string() + ": " + errno_text());
+    }
+  } catch (...) {
+    ::unlink(temp.c_str());
+    throw;
+  }
+  sync_directory(dir);
+}
+
+void write_file_atomic(const fs::path& path, std::string_view text, unsigned mode) {
+  write_file_atomic(path, reinterpret_cast<const uint8_t*>(text.data()), text.size(), mode);
+}
+
+bool same_file(const fs::path& a, const fs::path& b) {
+  std::error_code ec;
+  return fs::equivalent(a, b, ec);
+}
+
+}  // namespace vt132::host
