@@ -1,0 +1,53 @@
+// vt132-mkimage: writes a synthetic ESP32 app image for demos, tests and benchmarks.
+// The image is valid in every field a tool or OTA client checks, but its code is random
+// bytes: it never runs on hardware.
+#include <cstdio>
+#include <iostream>
+#include <stdexcept>
+
+#include <CLI/CLI.hpp>
+
+#include "vt132/core/app_image.hpp"
+#include "vt132/host/error.hpp"
+#include "vt132/host/file_io.hpp"
+#include "vt132/host/image_builder.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"vt132-mkimage: write a synthetic ESP32 app image (for demos and tests; not runnable)",
+               "vt132-mkimage"};
+  app.set_version_flag("--version-info", std::string("vt132-mkimage ") + VT132_VERSION);
+  vt132::host::ImageSpec spec;
+  std::string out;
+  std::string chip = "esp32";
+  uint64_t size = 64 * 1024;
+  bool no_hash = false;
+  app.add_option("-o,--out", out, "Output file")->required();
+  app.add_option("--version", spec.version, "Version in the app descriptor")->capture_default_str();
+  app.add_option("--project", spec.project_name, "Project name in the app descriptor")->capture_default_str();
+  app.add_option("--secure-version", spec.secure_version, "Anti-rollback counter")->capture_default_str();
+  app.add_option("--idf-version", spec.idf_ver, "IDF version string")->capture_default_str();
+  app.add_option("--chip", chip, "Chip the image is for (esp32, esp32s3, ...)")->capture_default_str();
+  app.add_option("--size", size, "Approximate total size, e.g. 1100K (six segments like a VT132 build)")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
+  app.add_option("--seed", spec.seed, "Seed of the pseudo-random segment bytes")->capture_default_str();
+  app.add_flag("--no-hash", no_hash, "Do not append the SHA-256 (as images built without it)");
+  app.footer("Example: vt132-mkimage --version V1.0.0 --size 1100K -o VT132.bin");
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    if (!vt132::core::chip_id_from_name(chip.c_str(), spec.chip_id)) {
+      throw vt132::host::Error("unknown chip \"" + chip + "\"");
+    }
+    if (size < 1024 || size > 8u << 20) throw vt132::host::Error("--size must be between 1K and 8M");
+    spec.hash_appended = !no_hash;
+    spec.segments = vt132::host::ImageSpec::vt132_like_segments(static_cast<uint32_t>(size));
+    const auto image = vt132::host::build_image(spec);
+    vt132::host::write_file_atomic(out, image.data(), image.size());
+    std::cout << out << ": " << spec.version << ", " << image.size() << " bytes\n";
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "vt132-mkimage: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,16 @@
+#pragma once
+// Each vt132-release subcommand registers itself on the app. A command reports failure by
+// throwing vt132::host::Error (exit 1, message on stderr) or by setting `exit_code`.
+#include <CLI/CLI.hpp>
+
+namespace vt132::release {
+
+struct CommandContext {
+  int exit_code = 0;
+};
+
+void add_inspect_command(CLI::App& app, CommandContext& ctx);
+void add_verify_command(CLI::App& app, CommandContext& ctx);
+void add_stamp_command(CLI::App& app, CommandContext& ctx);
+
+}  // namespace vt132::release
