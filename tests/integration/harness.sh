@@ -1,0 +1,53 @@
+# Shared helpers for the shell integration tests. Source it, define test_* functions, then
+# call run_tests. Each test runs in a subshell in a fresh temp directory. Every failed
+# assertion is counted (bash ignores `set -e` inside functions run as conditions, so the
+# count is what decides), and the script ends with "N passed, N failed" and a matching status.
+set -uo pipefail
+
+[ -z "${BIN:-}" ] || BIN=$(cd "$BIN" && pwd)
+FAILURES=0
+
+fail() {
+  echo "    FAIL: $*" >&2
+  FAILURES=$((FAILURES + 1))
+  return 1
+}
+
+# expect_status CODE CMD...: runs CMD, keeps its stdout/stderr in $out/$err.
+expect_status() {
+  local want=$1
+  shift
+  out=$("$@" 2>/tmp/harness.err.$$)
+  local got=$?
+  err=$(cat /tmp/harness.err.$$)
+  rm -f /tmp/harness.err.$$
+  [ "$got" -eq "$want" ] || fail "'$*' exited $got, expected $want; stderr: $err"
+}
+
+expect_contains() {  # HAYSTACK NEEDLE
+  case "$1" in
+    *"$2"*) return 0 ;;
+    *) fail "expected to find '$2' in: $1" ;;
+  esac
+}
+
+expect_equal() {  # ACTUAL EXPECTED
+  [ "$1" == "$2" ] || fail "expected '$2', got '$1'"
+}
+
+run_tests() {
+  local passed=0 failed=0 name dir
+  for name in $(declare -F | awk '{print $3}' | grep '^test_'); do
+    dir=$(mktemp -d)
+    if (cd "$dir" && { "$name" || [ "$FAILURES" -gt 0 ] || fail "$name returned non-zero"; } && exit "$FAILURES"); then
+      echo "ok   $name"
+      passed=$((passed + 1))
+    else
+      echo "FAIL $name"
+      failed=$((failed + 1))
+    fi
+    rm -rf "$dir"
+  done
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+}
