@@ -354,12 +354,12 @@ size_t format_image_problem(const ImageProblem& p, char* out, size_t cap) {
       n = std::snprintf(out, cap,
                         "segment %u at offset %lu has invalid length %llu "
                         "(must be a multiple of 4 and below 16 MiB)",
-                        p.segment, off, val);
+                        static_cast<unsigned>(p.segment), off, val);
       break;
     case ImageError::SegmentOverrunsFile:
       n = std::snprintf(out, cap,
                         "segment %u overruns file: %llu bytes declared at offset %lu, file ends at %lu",
-                        p.segment, val, off, static_cast<unsigned long>(p.file_size));
+                        static_cast<unsigned>(p.segment), val, off, static_cast<unsigned long>(p.file_size));
       break;
     case ImageError::TooLarge:
       n = std::snprintf(out, cap, "too large for the partition: needs at least %llu bytes, limit %llu",
