@@ -1,6 +1,7 @@
 #include "vt132/host/file_io.hpp"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -108,6 +109,24 @@ void write_file_atomic(const fs::path& path, const uint8_t* data, size_t size, u
 
 void write_file_atomic(const fs::path& path, std::string_view text, unsigned mode) {
   write_file_atomic(path, reinterpret_cast<const uint8_t*>(text.data()), text.size(), mode);
+}
+
+fs::path make_staging_dir(const fs::path& final_dir) {
+  const fs::path parent = final_dir.has_parent_path() ? final_dir.parent_path() : fs::path(".");
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const fs::path dir = parent / temp_name_for(final_dir);
+    if (::mkdir(dir.c_str(), 0755) == 0) return dir;
+    if (errno != EEXIST) throw Error("cannot create a directory in " + parent.string() + ": " + errno_text());
+  }
+  throw Error("cannot create a staging directory in " + parent.string());
+}
+
+void publish_directory(const fs::path& staging, const fs::path& final_dir) {
+  if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, final_dir.c_str(), RENAME_NOREPLACE) != 0) {
+    if (errno == EEXIST) throw Error(final_dir.string() + " already exists; choose a new output directory");
+    throw Error("cannot create " + final_dir.string() + ": " + errno_text());
+  }
+  sync_directory(final_dir.has_parent_path() ? final_dir.parent_path() : fs::path("."));
 }
 
 bool same_file(const fs::path& a, const fs::path& b) {

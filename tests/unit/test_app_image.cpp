@@ -71,6 +71,7 @@ TEST_SUITE("app_image") {
     CHECK(p.info.image_size == image.size());
     CHECK(image.size() % 16 == 0);  // 16-aligned up to the checksum, plus the 32-byte hash
     CHECK(p.info.sha256_stored == core::Sha256::of(image.data(), p.info.checksum_offset + 1));
+    CHECK(p.info.file_sha256 == core::Sha256::of(image.data(), image.size()));
   }
 
   TEST_CASE("streaming in chunks of any size gives the same result as the whole buffer") {
@@ -84,6 +85,7 @@ TEST_SUITE("app_image") {
       }
       REQUIRE(stream.finish() == core::ImageError::Ok);
       CHECK(stream.info().sha256_computed == whole.info.sha256_computed);
+      CHECK(stream.info().file_sha256 == whole.info.file_sha256);
       CHECK(stream.info().checksum_offset == whole.info.checksum_offset);
       CHECK(std::string(stream.info().app.version) == "V1.0.0");
     }
@@ -228,6 +230,7 @@ TEST_SUITE("app_image") {
     CHECK(p.error == core::ImageError::Ok);
     CHECK(p.info.image_size == size);
     CHECK(p.info.trailing_bytes == 4096);
+    CHECK(p.info.file_sha256 == core::Sha256::of(image.data(), image.size()));
   }
 
   TEST_CASE("an image without appended hash is accepted only when the policy allows it") {

@@ -12,5 +12,7 @@ struct CommandContext {
 void add_inspect_command(CLI::App& app, CommandContext& ctx);
 void add_verify_command(CLI::App& app, CommandContext& ctx);
 void add_stamp_command(CLI::App& app, CommandContext& ctx);
+void add_keygen_command(CLI::App& app, CommandContext& ctx);
+void add_create_command(CLI::App& app, CommandContext& ctx);
 
 }  // namespace vt132::release

@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
       "  vt132-release inspect build/VT132.bin          what is inside the image\n"
       "  vt132-release verify build/VT132.bin --chip esp32 --max-size 0x140000\n"
       "  vt132-release stamp build/VT132.bin --version V1.8.0 -o VT132-V1.8.0.bin\n"
+      "  vt132-release keygen --out keys/release.pem    once: the signing key pair\n"
+      "  vt132-release create --image build/VT132.bin --tag V1.8.0 --key keys/release.pem --out dist/V1.8.0\n"
       "Run `vt132-release COMMAND --help` for each command's options.\n"
       "Exit status: 0 success, 1 the image or operation failed, 2 bad usage.");
 
@@ -26,6 +28,8 @@ int main(int argc, char** argv) {
   vt132::release::add_inspect_command(app, ctx);
   vt132::release::add_verify_command(app, ctx);
   vt132::release::add_stamp_command(app, ctx);
+  vt132::release::add_keygen_command(app, ctx);
+  vt132::release::add_create_command(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -82,11 +82,16 @@ size_t ImageStream::consume(const uint8_t* data, size_t len) {
     case ImageStage::Hash: n = take_pending(data, len, sizeof info_.sha256_stored); break;
     case ImageStage::Done:
       info_.trailing_bytes += len;
+      file_sha_.update(data, len);
       pos_ += len;
       return len;
   }
   // The appended hash covers everything before it, the checksum byte included.
-  if (stage_ != ImageStage::Hash) sha_.update(data, n);
+  if (stage_ == ImageStage::Hash) {
+    file_sha_.update(data, n);
+  } else {
+    sha_.update(data, n);
+  }
   pos_ += n;
   complete_step(data, n);
   return n;
@@ -217,6 +222,7 @@ void ImageStream::begin_padding() {
 void ImageStream::on_checksum(uint8_t stored) {
   info_.checksum_stored = stored;
   info_.checksum_computed = checksum_;
+  file_sha_ = sha_;  // a copy of the state: the file hash goes on from here without a second pass
   info_.sha256_computed = sha_.finish();
   if (stored != checksum_) {
     report(ImageError::ChecksumMismatch, info_.checksum_offset, 0, stored, checksum_);
@@ -240,6 +246,7 @@ void ImageStream::on_hash() {
 }
 
 ImageError ImageStream::finish() {
+  if (stage_ == ImageStage::Done && !stopped()) info_.file_sha256 = file_sha_.finish();
   if (stopped() || stage_ == ImageStage::Done) return problem_.error;
   // A short file outranks an earlier integrity problem: it is the real story.
   problem_ = ImageProblem{};

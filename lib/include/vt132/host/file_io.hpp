@@ -21,6 +21,13 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view text,
 // True when both paths name the same existing file (hard links and symlinks included).
 bool same_file(const std::filesystem::path& a, const std::filesystem::path& b);
 
+// A new, empty directory beside `final_dir` (same file system) to assemble its contents in.
+std::filesystem::path make_staging_dir(const std::filesystem::path& final_dir);
+
+// Renames a fully written staging directory to `final_dir` in one step, never replacing an
+// existing file or directory there (Error instead), and makes the rename durable.
+void publish_directory(const std::filesystem::path& staging, const std::filesystem::path& final_dir);
+
 // fsync of a directory, so a rename inside it is durable.
 void sync_directory(const std::filesystem::path& dir);
 

@@ -72,6 +72,9 @@ struct ImageInfo {
   uint8_t checksum_computed = 0;
   Sha256Digest sha256_stored{};
   Sha256Digest sha256_computed{};
+  // SHA-256 of every byte fed, trailing bytes included: what a release manifest names.
+  // Set by finish() once the image was read to its end; computed in the same single pass.
+  Sha256Digest file_sha256{};
   size_t image_size = 0;      // bytes up to and including the hash (or checksum)
   size_t trailing_bytes = 0;  // bytes after that (e.g. a signature sector)
 };
@@ -154,7 +157,8 @@ class ImageStream {
   ImageInfo info_;
   ImageProblem problem_;
   ImageStage stage_ = ImageStage::Header;
-  Sha256 sha_;
+  Sha256 sha_;       // the image's own hash: everything up to and including the checksum
+  Sha256 file_sha_;  // continues from sha_ over the appended hash and trailing bytes
   size_t pos_ = 0;
   size_t stage_left_ = 0;     // bytes left in the current segment data or padding
   uint32_t segment_ = 0;      // index of the segment being read

@@ -1,0 +1,57 @@
+#include "vt132/host/manifest_writer.hpp"
+
+#include "vt132/core/manifest.hpp"
+#include "vt132/host/error.hpp"
+#include "vt132/host/hex.hpp"
+
+namespace vt132::host {
+
+namespace {
+
+std::string quoted(const std::string& value, const char* key) {
+  if (value.size() > core::kMaxManifestString) {
+    throw Error(std::string("manifest field ") + key + " \"" + printable(value) + "\" is longer than " +
+                std::to_string(core::kMaxManifestString) + " characters");
+  }
+  for (const char c : value) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b < 0x20 || b > 0x7E || c == '"' || c == '\\') {
+      throw Error(std::string("manifest field ") + key + " \"" + printable(value) +
+                  "\" has a character the manifest format does not allow");
+    }
+  }
+  return "\"" + value + "\"";
+}
+
+std::string timestamp(int64_t seconds) {
+  char text[21];
+  core::format_utc_timestamp(seconds, text);
+  return "\"" + std::string(text) + "\"";
+}
+
+}  // namespace
+
+std::string write_manifest(const ManifestFields& f) {
+  std::string out = "{\"schema\":" + std::to_string(core::kManifestSchema);
+  out += ",\"project\":" + quoted(f.project, "project");
+  out += ",\"version\":" + quoted(f.version, "version");
+  out += ",\"secure_version\":" + std::to_string(f.secure_version);
+  out += ",\"chip\":" + quoted(f.chip, "chip");
+  out += ",\"image\":" + quoted(f.image, "image");
+  out += ",\"size\":" + std::to_string(f.size);
+  out += ",\"sha256\":\"" + to_hex(f.sha256.data(), f.sha256.size()) + "\"";
+  out += std::string(",\"channel\":") + (f.prerelease ? "\"beta\"" : "\"stable\"");
+  out += ",\"created\":" + timestamp(f.created);
+  out += ",\"expires\":" + timestamp(f.expires);
+  out += "}\n";
+  core::Manifest check;
+  core::ManifestProblem problem;
+  if (core::parse_manifest(out.data(), out.size(), check, problem) != core::ManifestError::Ok) {
+    char buf[160];
+    core::format_manifest_problem(problem, buf, sizeof buf);
+    throw Error(std::string("internal error: the manifest written does not read back: ") + buf);
+  }
+  return out;
+}
+
+}  // namespace vt132::host

@@ -1,0 +1,256 @@
+#include "vt132/host/release_writer.hpp"
+
+#include <algorithm>
+#include <ctime>
+
+#include <nlohmann/json.hpp>
+
+#include "vt132/core/app_image.hpp"
+#include "vt132/core/manifest.hpp"
+#include "vt132/core/version.hpp"
+#include "vt132/host/error.hpp"
+#include "vt132/host/file_io.hpp"
+#include "vt132/host/hex.hpp"
+#include "vt132/host/image_report.hpp"
+#include "vt132/host/manifest_writer.hpp"
+#include "vt132/host/signing.hpp"
+
+namespace vt132::host {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool name_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.';
+}
+
+bool valid_name_part(const std::string& part, size_t max_len) {
+  if (part.empty() || part.size() > max_len || part == "." || part == "..") return false;
+  return std::all_of(part.begin(), part.end(), name_char);
+}
+
+core::Version parse_tag(const std::string& tag) {
+  core::Version version;
+  const core::VersionError err = core::parse_version(tag, version);
+  if (err != core::VersionError::Ok) {
+    char buf[160];
+    core::format_version_error(tag, err, buf, sizeof buf);
+    throw Error(std::string("tag ") + buf);
+  }
+  return version;
+}
+
+void check_request(const ReleaseRequest& r) {
+  if (!valid_asset_name(r.asset_name)) {
+    throw Error("asset name \"" + printable(r.asset_name) + "\" is not a plain file name (letters, digits, . _ + -)");
+  }
+  if (r.asset_name == kManifestAssetName || r.asset_name == kSignatureAssetName ||
+      r.asset_name == kChecksumsAssetName || r.asset_name == kReleaseJsonName) {
+    throw Error("asset name \"" + r.asset_name + "\" is reserved for the release's own files");
+  }
+  if (!r.repo.empty() && !valid_repo_name(r.repo)) {
+    throw Error("repository \"" + printable(r.repo) + "\" is not OWNER/NAME");
+  }
+  if (r.expires_days < 1 || r.expires_days > 3650) {
+    throw Error("--expires must be 1 to 3650 days, not " + std::to_string(r.expires_days));
+  }
+  std::error_code ec;
+  if (fs::exists(fs::symlink_status(r.out, ec))) {
+    throw Error(r.out.string() + " already exists; choose a new output directory");
+  }
+}
+
+struct LoadedImage {
+  std::vector<uint8_t> bytes;
+  ImageReport report;
+  std::string previous_version;
+};
+
+LoadedImage load_image(const ReleaseRequest& r) {
+  LoadedImage img;
+  img.bytes = read_file(r.image, kMaxImageFileSize);
+  core::ImagePolicy policy;
+  uint16_t chip = 0;
+  if (!core::chip_id_from_name(r.chip.c_str(), chip)) throw Error("unknown chip \"" + printable(r.chip) + "\"");
+  policy.expected_chip = chip;
+  policy.max_size = r.max_size;
+  img.report = examine_image(img.bytes, policy);
+  if (!img.report.valid()) throw Error(r.image.string() + ": " + img.report.problem_text());
+  img.previous_version = img.report.info.app.version;
+  if (r.stamp && img.previous_version != r.tag) {
+    if (r.tag.size() >= core::kAppVersionFieldSize) {
+      throw Error("tag " + r.tag + " does not fit the image's 31-character version field");
+    }
+    core::ImageProblem problem;
+    if (core::stamp_image(img.bytes.data(), img.bytes.size(), r.tag.c_str(), core::kKeepSecureVersion, problem) !=
+        core::ImageError::Ok) {
+      char buf[256];
+      core::format_image_problem(problem, buf, sizeof buf);
+      throw Error(r.image.string() + ": cannot stamp: " + buf);
+    }
+    img.report = examine_image(img.bytes, policy);
+  }
+  const std::string version = img.report.info.app.version;
+  if (version != r.tag) {
+    throw Error("image version " + printable(version) + " does not match tag " + r.tag +
+                " (rebuild with the tag's version, or add --stamp to write it into the image)");
+  }
+  return img;
+}
+
+std::string read_notes(const std::optional<fs::path>& notes) {
+  if (!notes) return "";
+  const auto bytes = read_file(*notes, kMaxNotesSize);
+  std::string text(bytes.begin(), bytes.end());
+  try {
+    (void)nlohmann::json(text).dump();  // the only way it reaches JSON; catches bad UTF-8 now
+  } catch (const nlohmann::json::exception&) {
+    throw Error("release notes " + notes->string() + " are not valid UTF-8");
+  }
+  return text;
+}
+
+std::string sha256_hex(const std::string& data) {
+  const auto d = core::Sha256::of(reinterpret_cast<const uint8_t*>(data.data()), data.size());
+  return to_hex(d.data(), d.size());
+}
+
+const char* content_type_for(const std::string& name) {
+  if (name == kManifestAssetName) return "application/json";
+  if (name == kChecksumsAssetName) return "text/plain";
+  return "application/octet-stream";
+}
+
+// Fields a server assigns (ids, URLs, uploader, counts) are null, always the same ones.
+nlohmann::json asset_json(const ReleaseAsset& a) {
+  return {{"url", nullptr},          {"browser_download_url", nullptr},
+          {"id", nullptr},           {"node_id", nullptr},
+          {"name", a.name},          {"label", nullptr},
+          {"state", nullptr},        {"content_type", content_type_for(a.name)},
+          {"size", a.size},          {"digest", "sha256:" + a.sha256_hex},
+          {"download_count", nullptr}, {"created_at", nullptr},
+          {"updated_at", nullptr},   {"uploader", nullptr}};
+}
+
+std::string release_json(const ReleaseRequest& r, const ReleaseSummary& s, const std::string& notes,
+                         const std::string& created) {
+  nlohmann::json assets = nlohmann::json::array();
+  for (const ReleaseAsset& a : s.assets) assets.push_back(asset_json(a));
+  nlohmann::json j = {
+      {"url", nullptr},          {"html_url", nullptr},      {"assets_url", nullptr},
+      {"upload_url", nullptr},   {"tarball_url", nullptr},   {"zipball_url", nullptr},
+      {"id", nullptr},           {"node_id", nullptr},       {"tag_name", r.tag},
+      {"target_commitish", nullptr},
+      {"name", r.name.empty() ? r.tag : r.name},
+      {"body", notes},           {"draft", false},           {"prerelease", s.prerelease},
+      {"created_at", created},   {"published_at", nullptr},  {"author", nullptr},
+      {"assets", assets},
+      // Not a GitHub field: where `publish` sends it by default.
+      {"repository", r.repo.empty() ? nlohmann::json(nullptr) : nlohmann::json({{"full_name", r.repo}})},
+  };
+  return j.dump(2) + "\n";
+}
+
+std::string checksums_file(const std::vector<ReleaseAsset>& assets) {
+  std::vector<ReleaseAsset> sorted = assets;
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  std::string out;
+  for (const ReleaseAsset& a : sorted) out += a.sha256_hex + "  " + a.name + "\n";
+  return out;
+}
+
+struct StagedFile {
+  std::string name;
+  std::string bytes;
+};
+
+void write_release_dir(const fs::path& out, const std::vector<StagedFile>& files) {
+  if (out.has_parent_path()) {
+    std::error_code ec;
+    fs::create_directories(out.parent_path(), ec);
+    if (ec) throw Error("cannot create " + out.parent_path().string() + ": " + ec.message());
+  }
+  const fs::path staging = make_staging_dir(out);
+  try {
+    for (const StagedFile& f : files) write_file_atomic(staging / f.name, f.bytes);
+    publish_directory(staging, out);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(staging, ignored);
+    throw;
+  }
+}
+
+}  // namespace
+
+bool valid_repo_name(const std::string& repo) {
+  const size_t slash = repo.find('/');
+  if (slash == std::string::npos) return false;
+  return valid_name_part(repo.substr(0, slash), 39) && valid_name_part(repo.substr(slash + 1), 100);
+}
+
+bool valid_asset_name(const std::string& name) {
+  if (name.empty() || name.size() > core::kMaxManifestString) return false;
+  if (name.find_first_not_of('.') == std::string::npos) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) { return name_char(c) || c == '+'; });
+}
+
+ReleaseSummary create_release(const ReleaseRequest& r) {
+  const core::Version tag = parse_tag(r.tag);
+  check_request(r);
+  const LoadedImage img = load_image(r);
+  const std::string notes = read_notes(r.notes);
+  std::optional<SigningKey> key;
+  if (r.key) key.emplace(*r.key);
+
+  ReleaseSummary s;
+  s.dir = r.out;
+  s.tag = r.tag;
+  s.prerelease = r.prerelease.value_or(tag.is_prerelease());
+  s.previous_version = img.previous_version;
+  const int64_t now = r.now != 0 ? r.now : static_cast<int64_t>(std::time(nullptr));
+
+  ManifestFields m;
+  m.project = img.report.info.app.project_name;
+  m.version = r.tag;
+  m.secure_version = img.report.info.app.secure_version;
+  m.chip = r.chip;
+  m.image = r.asset_name;
+  m.size = static_cast<uint32_t>(img.bytes.size());
+  m.sha256 = img.report.info.file_sha256;
+  m.prerelease = s.prerelease;
+  m.created = now;
+  m.expires = now + int64_t{r.expires_days} * 86400;
+  const std::string manifest = write_manifest(m);
+  char stamp[21];
+  core::format_utc_timestamp(m.expires, stamp);
+  s.expires = stamp;
+
+  std::vector<StagedFile> files;
+  files.push_back({r.asset_name, std::string(img.bytes.begin(), img.bytes.end())});
+  files.push_back({kManifestAssetName, manifest});
+  if (key) {
+    const auto sig = key->sign(manifest);
+    if (!key->verify_key().verify(manifest, sig)) throw Error("internal error: a fresh signature does not verify");
+    files.push_back({kSignatureAssetName, std::string(sig.begin(), sig.end())});
+    s.signed_manifest = true;
+    s.key_fingerprint = key->fingerprint_sha256();
+  } else {
+    s.signed_manifest = false;
+  }
+  s.assets.push_back({r.asset_name, img.bytes.size(), to_hex(m.sha256.data(), m.sha256.size())});
+  for (size_t i = 1; i < files.size(); ++i) {
+    s.assets.push_back({files[i].name, files[i].bytes.size(), sha256_hex(files[i].bytes)});
+  }
+  const std::string sums = checksums_file(s.assets);
+  s.assets.push_back({kChecksumsAssetName, sums.size(), sha256_hex(sums)});
+  files.push_back({kChecksumsAssetName, sums});
+  char created[21];
+  core::format_utc_timestamp(now, created);
+  files.push_back({kReleaseJsonName, release_json(r, s, notes, created)});
+  write_release_dir(r.out, files);
+  return s;
+}
+
+}  // namespace vt132::host

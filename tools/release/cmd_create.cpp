@@ -1,0 +1,78 @@
+// `create --image IMG --tag V --out DIR [...]`: a complete, signed, GitHub-shaped release dir.
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "commands.hpp"
+#include "vt132/host/release_writer.hpp"
+
+namespace vt132::release {
+
+namespace {
+
+void print_summary(const host::ReleaseSummary& s) {
+  std::cout << "created release " << s.tag << " in " << s.dir.string() << "/\n";
+  if (s.previous_version != s.tag) std::cout << "  stamped the image: " << s.previous_version << " -> " << s.tag << "\n";
+  for (const host::ReleaseAsset& a : s.assets) {
+    char line[160];
+    std::snprintf(line, sizeof line, "  %-24s %9llu  sha256:%s\n", a.name.c_str(),
+                  static_cast<unsigned long long>(a.size), a.sha256_hex.c_str());
+    std::cout << line;
+  }
+  std::cout << "  release.json             " << (s.prerelease ? "prerelease (channel beta)" : "release (channel stable)")
+            << ", manifest expires " << s.expires << "\n";
+  if (s.signed_manifest) {
+    std::cout << "  signed with key sha256:" << s.key_fingerprint << "\n";
+  } else {
+    std::cout << "  NOT signed (no --key): devices that require signatures will refuse this release\n";
+  }
+}
+
+}  // namespace
+
+void add_create_command(CLI::App& app, CommandContext&) {
+  auto req = std::make_shared<host::ReleaseRequest>();
+  auto image = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>();
+  auto key = std::make_shared<std::string>();
+  auto notes = std::make_shared<std::string>();
+  auto prerelease = std::make_shared<bool>(false);
+  auto stable = std::make_shared<bool>(false);
+  CLI::App* cmd = app.add_subcommand("create", "Make a release directory: image, signed manifest, SHA256SUMS, release.json");
+  cmd->add_option("--image", *image, "The built app image (e.g. build/VT132.bin)")->required();
+  cmd->add_option("--tag", req->tag, "Release tag; must equal the version inside the image (V1.8.0)")->required();
+  cmd->add_option("--out", *out, "Directory to create (must not exist); appears complete or not at all")->required();
+  cmd->add_option("--key", *key, "ECDSA P-256 private key (from `keygen`) to sign the manifest");
+  cmd->add_option("--notes", *notes, "Release notes file (Markdown, UTF-8) for the release body");
+  auto* pre = cmd->add_flag("--prerelease", *prerelease, "Mark as prerelease (default: when the tag has -beta.N etc.)");
+  cmd->add_flag("--no-prerelease", *stable, "Mark as a normal release even if the tag has a prerelease part")->excludes(pre);
+  cmd->add_option("--repo", req->repo, "OWNER/NAME, recorded in release.json as publish's default");
+  cmd->add_option("--name", req->name, "Release title (default: the tag)");
+  cmd->add_option("--asset-name", req->asset_name, "Name of the image asset")->capture_default_str();
+  cmd->add_option("--chip", req->chip, "Chip the image must be for")->capture_default_str();
+  cmd->add_option("--max-size", req->max_size, "Largest image accepted: the OTA slot size")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
+  cmd->add_option("--expires", req->expires_days, "Days until devices refuse the manifest (freeze protection)")
+      ->capture_default_str();
+  cmd->add_flag("--stamp", req->stamp, "Write the tag's version into (a copy of) the image instead of refusing a mismatch");
+  cmd->footer(
+      "The image is checked as `verify` does; a tag that differs from the image's version is refused\n"
+      "(message shows both) unless --stamp. The manifest binds name, version, secure_version, chip,\n"
+      "size, SHA-256, channel and expiry; with --key it is signed so that\n"
+      "  openssl dgst -sha256 -verify KEY.pub.pem -signature vt132-manifest.json.sig vt132-manifest.json\n"
+      "prints \"Verified OK\". Format: docs/manifest.md.\n"
+      "Example: vt132-release create --image build/VT132.bin --tag V1.8.0 --key keys/release.pem \\\n"
+      "           --notes CHANGES.md --repo thehighnibble/vt132 --out dist/V1.8.0");
+  cmd->callback([=] {
+    req->image = *image;
+    req->out = *out;
+    if (!key->empty()) req->key = *key;
+    if (!notes->empty()) req->notes = *notes;
+    if (*prerelease) req->prerelease = true;
+    if (*stable) req->prerelease = false;
+    print_summary(host::create_release(*req));
+  });
+}
+
+}  // namespace vt132::release
