@@ -14,5 +14,6 @@ void add_verify_command(CLI::App& app, CommandContext& ctx);
 void add_stamp_command(CLI::App& app, CommandContext& ctx);
 void add_keygen_command(CLI::App& app, CommandContext& ctx);
 void add_create_command(CLI::App& app, CommandContext& ctx);
+void add_certs_command(CLI::App& app, CommandContext& ctx);
 
 }  // namespace vt132::release

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   vt132::release::add_stamp_command(app, ctx);
   vt132::release::add_keygen_command(app, ctx);
   vt132::release::add_create_command(app, ctx);
+  vt132::release::add_certs_command(app, ctx);
 
   try {
     app.parse(argc, argv);
