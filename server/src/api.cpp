@@ -1,0 +1,404 @@
+// The REST API: releases and assets under /repos/{owner}/{repo}.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "names.hpp"
+#include "service.hpp"
+#include "vt132/host/error.hpp"
+
+namespace vt132::server {
+using json = nlohmann::json;
+
+namespace {
+
+constexpr size_t kDefaultPerPage = 30;
+constexpr size_t kMaxPerPage = 100;
+
+size_t param_number(const httplib::Request& req, const char* key, size_t fallback) {
+  if (!req.has_param(key)) return fallback;
+  const std::string v = req.get_param_value(key);
+  if (v.empty() || v.size() > 6) return fallback;
+  size_t n = 0;
+  for (char c : v) {
+    if (c < '0' || c > '9') return fallback;
+    n = n * 10 + static_cast<size_t>(c - '0');
+  }
+  return n == 0 ? fallback : n;
+}
+
+struct Page {
+  size_t per_page = kDefaultPerPage;
+  size_t page = 1;
+  size_t begin(size_t total) const { return std::min(total, (page - 1) * per_page); }
+  size_t end(size_t total) const { return std::min(total, page * per_page); }
+};
+
+Page page_of(const httplib::Request& req) {
+  Page p;
+  p.per_page = std::min(param_number(req, "per_page", kDefaultPerPage), kMaxPerPage);
+  p.page = std::min<size_t>(param_number(req, "page", 1), 1000000);
+  return p;
+}
+
+// GitHub's Link header: first/prev/next/last for a list of `total` items.
+std::string link_header(const BaseUrls& base, const std::string& path, const Page& p, size_t total) {
+  const size_t last = total == 0 ? 1 : (total + p.per_page - 1) / p.per_page;
+  if (last <= 1 && p.page == 1) return "";
+  auto url = [&](size_t page) {
+    return "<" + base.web + path + "?per_page=" + std::to_string(p.per_page) + "&page=" + std::to_string(page) + ">";
+  };
+  std::string out;
+  auto add = [&](size_t page, const char* rel) {
+    if (!out.empty()) out += ", ";
+    out += url(page) + "; rel=\"" + rel + "\"";
+  };
+  if (p.page > 1) add(std::min(p.page - 1, last), "prev");
+  if (p.page < last) add(p.page + 1, "next");
+  add(last, "last");
+  add(1, "first");
+  return out;
+}
+
+bool wants_octet_stream(const httplib::Request& req) {
+  return req.get_header_value("Accept").find("application/octet-stream") != std::string::npos;
+}
+
+void set_rate_limit_headers(httplib::Response& res) {
+  // We do not rate-limit; clients that read these (go-github, Octokit) see a full quota.
+  const auto reset = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count() + 3600;
+  res.set_header("X-RateLimit-Limit", "5000");
+  res.set_header("X-RateLimit-Remaining", "5000");
+  res.set_header("X-RateLimit-Used", "0");
+  res.set_header("X-RateLimit-Reset", std::to_string(reset));
+  res.set_header("X-RateLimit-Resource", "core");
+}
+
+// Runs a write and turns what can go wrong into a GitHub-style answer. Store errors carry
+// messages written for clients; anything else is logged and answered with a generic 500.
+template <typename F>
+void run_write(httplib::Response& res, F&& fn) {
+  try {
+    fn();
+  } catch (const StoreError& e) {
+    switch (e.kind()) {
+      case StoreError::NotFound: send_error(res, 404, "Not Found"); return;
+      case StoreError::AlreadyExists:
+        send_error(res, 422, "Validation Failed", {{e.resource(), "already_exists", e.field()}});
+        return;
+      case StoreError::Invalid: send_error(res, 422, e.what(), {{e.resource(), "invalid", e.field()}}); return;
+      case StoreError::TooMany: send_error(res, 422, e.what()); return;
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("write failed: {}", e.what());
+    send_error(res, 500, "Internal Server Error");
+  }
+}
+
+// Reads the JSON object of a create/update request; false (and the 4xx sent) otherwise.
+bool parse_object(const std::string& body, json& out, httplib::Response& res) {
+  out = json::parse(body, nullptr, false);
+  if (out.is_discarded() || !out.is_object()) {
+    send_error(res, 400, "Problems parsing JSON");
+    return false;
+  }
+  return true;
+}
+
+// Copies the release fields present in `j`; false (422 sent) when one has the wrong type.
+bool release_fields_from(const json& j, ReleaseFields& f, httplib::Response& res) {
+  auto str = [&](const char* key, std::optional<std::string>& dst) {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return true;
+    if (!it->is_string()) return false;
+    dst = it->get<std::string>();
+    return true;
+  };
+  auto boolean = [&](const char* key, std::optional<bool>& dst) {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return true;
+    if (!it->is_boolean()) return false;
+    dst = it->get<bool>();
+    return true;
+  };
+  const char* bad = nullptr;
+  if (!str("tag_name", f.tag_name)) bad = "tag_name";
+  else if (!str("target_commitish", f.target_commitish)) bad = "target_commitish";
+  else if (!str("name", f.name)) bad = "name";
+  else if (!str("body", f.body)) bad = "body";
+  else if (!boolean("draft", f.draft)) bad = "draft";
+  else if (!boolean("prerelease", f.prerelease)) bad = "prerelease";
+  if (bad == nullptr) {
+    auto it = j.find("make_latest");
+    if (it != j.end() && !it->is_null()) {
+      const std::string v = it->is_string() ? it->get<std::string>() : "";
+      if (v == "true") f.make_latest = MakeLatest::True;
+      else if (v == "false") f.make_latest = MakeLatest::False;
+      else if (v == "legacy") f.make_latest = MakeLatest::Legacy;
+      else bad = "make_latest";
+    }
+  }
+  if (bad != nullptr) {
+    send_error(res, 422, "Invalid request: " + std::string(bad) + " has the wrong type or value",
+               {{"Release", "invalid", bad}});
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int Service::api_get_json(const httplib::Request& req, const Route& route, const BaseUrls& base, bool see_drafts,
+                          ResponseCache::Entry& out) {
+  const std::string owner(route.owner), repo(route.repo);
+  auto visible = [&](const ReleasePtr& r) { return r && (!r->draft || see_drafts); };
+  switch (route.kind) {
+    case RouteKind::Repo: {
+      // Repositories exist implicitly: any valid name answers, so clients that look the
+      // repository up before their first release (goreleaser) can publish to a new one.
+      const std::optional<Repo> found = store_.find_repo(owner, repo);
+      out.body = json_text(repo_json(base, found ? *found : Repo{0, owner, repo}));
+      return 200;
+    }
+    case RouteKind::Releases: {
+      const std::vector<ReleasePtr> all = store_.releases(owner, repo, see_drafts);
+      const Page p = page_of(req);
+      json arr = json::array();
+      for (size_t i = p.begin(all.size()); i < p.end(all.size()); ++i) {
+        arr.push_back(release_json(base, owner, repo, *all[i]));
+      }
+      out.body = json_text(arr);
+      out.link = link_header(base, req.path, p, all.size());
+      return 200;
+    }
+    case RouteKind::ReleaseLatest: {
+      const ReleasePtr r = store_.latest(owner, repo);
+      if (!r) return 404;
+      out.body = json_text(release_json(base, owner, repo, *r));
+      return 200;
+    }
+    case RouteKind::ReleaseByTag: {
+      const ReleasePtr r = store_.release_by_tag(owner, repo, route.tag);
+      if (!r || r->draft) return 404;  // published releases only, as on GitHub
+      out.body = json_text(release_json(base, owner, repo, *r));
+      return 200;
+    }
+    case RouteKind::ReleaseById: {
+      const ReleasePtr r = store_.release_by_id(owner, repo, route.id);
+      if (!visible(r)) return 404;
+      out.body = json_text(release_json(base, owner, repo, *r));
+      return 200;
+    }
+    case RouteKind::ReleaseAssets: {
+      const ReleasePtr r = store_.release_by_id(owner, repo, route.id);
+      if (!visible(r)) return 404;
+      const Page p = page_of(req);
+      json arr = json::array();
+      for (size_t i = p.begin(r->assets.size()); i < p.end(r->assets.size()); ++i) {
+        arr.push_back(asset_json(base, owner, repo, *r, r->assets[i]));
+      }
+      out.body = json_text(arr);
+      out.link = link_header(base, req.path, p, r->assets.size());
+      return 200;
+    }
+    case RouteKind::Asset: {
+      const ReleasePtr r = store_.release_with_asset(owner, repo, route.id);
+      if (!visible(r)) return 404;
+      out.body = json_text(asset_json(base, owner, repo, *r, *r->find_asset(route.id)));
+      return 200;
+    }
+    default:
+      return 404;
+  }
+}
+
+void Service::api_get(const httplib::Request& req, httplib::Response& res, const Route& route, const BaseUrls& base,
+                      const Auth& auth) {
+  const bool see_drafts = auth.who.has_value();
+  if (route.kind == RouteKind::Asset && wants_octet_stream(req)) {
+    const ReleasePtr r = store_.release_with_asset(route.owner, route.repo, route.id);
+    const std::optional<Repo> repo = store_.find_repo(route.owner, route.repo);
+    if (!r || !repo || (r->draft && !see_drafts)) {
+      send_error(res, 404, "Not Found");
+      return;
+    }
+    serve_asset(req, res, *repo, *r, *r->find_asset(route.id));
+    return;
+  }
+  set_rate_limit_headers(res);
+  const uint64_t generation = store_.generation();
+  std::string key = base.web;
+  key += see_drafts ? "\nD\n" : "\nP\n";
+  key += req.path;
+  if (route.kind == RouteKind::Releases || route.kind == RouteKind::ReleaseAssets) {
+    const Page p = page_of(req);
+    key += "?" + std::to_string(p.per_page) + "&" + std::to_string(p.page);
+  }
+  std::optional<ResponseCache::Entry> entry = cache_.get(key, generation);
+  if (!entry) {
+    ResponseCache::Entry fresh;
+    const int status = api_get_json(req, route, base, see_drafts, fresh);
+    if (status != 200) {
+      send_error(res, status, "Not Found");
+      return;
+    }
+    fresh.etag = body_etag(fresh.body);
+    cache_.put(key, generation, fresh);
+    entry = std::move(fresh);
+  }
+  res.set_header("ETag", entry->etag);
+  res.set_header("Cache-Control", "public, max-age=60, s-maxage=60");
+  res.set_header("Vary", "Accept, Authorization");
+  if (!entry->link.empty()) res.set_header("Link", entry->link);
+  if (etag_matches(req, entry->etag)) {
+    res.status = 304;
+    return;
+  }
+  res.status = 200;
+  res.set_content(std::move(entry->body), "application/json; charset=utf-8");
+}
+
+void Service::api_delete(httplib::Response& res, const Route& route, const Auth& auth) {
+  if (!require_auth(auth, res)) return;
+  if (route.kind != RouteKind::ReleaseById && route.kind != RouteKind::Asset) {
+    send_error(res, 404, "Not Found");
+    return;
+  }
+  run_write(res, [&] {
+    if (route.kind == RouteKind::ReleaseById) {
+      store_.delete_release(route.owner, route.repo, route.id);
+    } else {
+      store_.delete_asset(route.owner, route.repo, route.id);
+    }
+    res.status = 204;
+  });
+}
+
+void Service::api_create_release(const httplib::Request&, httplib::Response& res, const Route& route,
+                                 const BaseUrls& base, const Auth& auth, const std::string& body) {
+  json j;
+  ReleaseFields fields;
+  if (!parse_object(body, j, res) || !release_fields_from(j, fields, res)) return;
+  if (!fields.tag_name) {
+    send_error(res, 422, "Invalid request: tag_name is required", {{"Release", "missing_field", "tag_name"}});
+    return;
+  }
+  run_write(res, [&] {
+    const ReleasePtr r = store_.create_release(route.owner, route.repo, fields, *auth.who);
+    const json out = release_json(base, route.owner, route.repo, *r);
+    res.set_header("Location", out["url"].get<std::string>());
+    send_json(res, 201, out);
+  });
+}
+
+void Service::api_update_release(httplib::Response& res, const Route& route, const BaseUrls& base, const Auth&,
+                                 const std::string& body) {
+  json j;
+  ReleaseFields fields;
+  if (!parse_object(body, j, res) || !release_fields_from(j, fields, res)) return;
+  run_write(res, [&] {
+    const ReleasePtr r = store_.update_release(route.owner, route.repo, route.id, fields);
+    send_json(res, 200, release_json(base, route.owner, route.repo, *r));
+  });
+}
+
+void Service::api_update_asset(httplib::Response& res, const Route& route, const BaseUrls& base, const Auth&,
+                               const std::string& body) {
+  json j;
+  if (!parse_object(body, j, res)) return;
+  std::optional<std::string> name, label;
+  for (const char* key : {"name", "label"}) {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) continue;
+    if (!it->is_string()) {
+      send_error(res, 422, std::string("Invalid request: ") + key + " must be a string",
+                 {{"ReleaseAsset", "invalid", key}});
+      return;
+    }
+    (std::string(key) == "name" ? name : label) = it->get<std::string>();
+  }
+  run_write(res, [&] {
+    const Asset a = store_.update_asset(route.owner, route.repo, route.id, name, label);
+    const ReleasePtr r = store_.release_with_asset(route.owner, route.repo, route.id);
+    if (!r) throw StoreError(StoreError::NotFound, "ReleaseAsset", "", "Not Found");
+    send_json(res, 200, asset_json(base, route.owner, route.repo, *r, a));
+  });
+}
+
+void Service::api_upload(const httplib::Request& req, httplib::Response& res, const Route& route,
+                         const BaseUrls& base, const Auth& auth, const httplib::ContentReader& reader) {
+  // Everything is checked before a byte of the body is read; an early answer closes the
+  // connection so the unread body is never parsed as a request.
+  const std::string name = req.get_param_value("name");
+  const std::string label = req.get_param_value("label");
+  if (!valid_asset_name(name)) {
+    send_error(res, 422, "name must be a file name of letters, digits, '.', '-', '_', '+', '~' (at most 255)",
+               {{"ReleaseAsset", "invalid", "name"}});
+    close_after(res);
+    return;
+  }
+  if (!valid_text(label, kMaxLabelLength, false)) {
+    send_error(res, 422, "label is too long or has control characters", {{"ReleaseAsset", "invalid", "label"}});
+    close_after(res);
+    return;
+  }
+  std::string content_type = req.get_header_value("Content-Type");
+  if (content_type.empty()) content_type = "application/octet-stream";
+  if (!valid_text(content_type, 255, false)) {
+    send_error(res, 422, "Content-Type is invalid", {{"ReleaseAsset", "invalid", "content_type"}});
+    close_after(res);
+    return;
+  }
+  if (!req.has_header("Content-Length")) {
+    send_error(res, 411, "Content-Length is required for uploads");
+    close_after(res);
+    return;
+  }
+  const ReleasePtr release = store_.release_by_id(route.owner, route.repo, route.id);
+  if (!release) {
+    send_error(res, 404, "Not Found");
+    close_after(res);
+    return;
+  }
+  run_write(res, [&] {
+    std::unique_ptr<Upload> upload = store_.begin_upload();
+    bool too_big = false;
+    bool write_failed = false;
+    const bool ok = reader([&](const char* data, size_t len) {
+      if (upload->size() + len > config_.max_upload_bytes) {
+        too_big = true;
+        return false;
+      }
+      if (!upload->write(data, len)) {
+        write_failed = true;
+        return false;
+      }
+      return true;
+    });
+    if (too_big) {
+      send_error(res, 413, "Upload larger than the server's limit of " + std::to_string(config_.max_upload_bytes) +
+                               " bytes");
+      close_after(res);
+      return;
+    }
+    if (write_failed) {
+      send_error(res, 500, "Internal Server Error");
+      close_after(res);
+      return;
+    }
+    if (!ok) {
+      send_error(res, 400, "Problems reading the request body");
+      close_after(res);
+      return;
+    }
+    const UploadResult result = store_.commit_upload(route.owner, route.repo, route.id, std::move(upload), name,
+                                                     label, content_type, *auth.who);
+    const ReleasePtr r = store_.release_with_asset(route.owner, route.repo, result.asset.id);
+    send_json(res, result.created ? 201 : 200,
+              asset_json(base, route.owner, route.repo, r ? *r : *release, result.asset));
+  });
+}
+
+}  // namespace vt132::server

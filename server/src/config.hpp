@@ -1,0 +1,39 @@
+#pragma once
+// Everything the server can be told, from flags or the --config file (same key names).
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace vt132::server {
+
+struct ServerConfig {
+  std::filesystem::path data_dir;
+  std::string listen = "0.0.0.0:8443";  // HTTPS
+  std::string http_listen;              // plain HTTP, off unless given
+  std::filesystem::path tls_cert;       // both empty: DATA/tls, created on first start
+  std::filesystem::path tls_key;
+  std::vector<std::string> tls_names;   // extra names for a generated certificate
+  std::string repo;                     // OWNER/NAME served at /{asset} (older firmware)
+  std::string public_url;               // overrides the Host header in generated URLs
+  uint64_t max_upload_bytes = 20u << 20;  // the largest app partition (16 MiB) plus room
+  size_t max_threads = 2048;            // one per connection being served (httplib's model)
+  size_t max_queue = 512;               // accepted connections waiting for a thread
+  int read_timeout_s = 20;
+  int write_timeout_s = 30;
+  int keep_alive_timeout_s = 10;
+  size_t keep_alive_max = 10000;
+  int shutdown_grace_s = 20;            // in-flight requests get this long after SIGTERM
+  std::string log_level = "info";
+  bool access_log = true;
+};
+
+struct HostPort {
+  std::string host;
+  int port = 0;
+};
+// "0.0.0.0:8443", "[::1]:8443", "localhost:80"; throws host::Error naming the value.
+HostPort parse_host_port(const std::string& text, const std::string& option);
+
+}  // namespace vt132::server

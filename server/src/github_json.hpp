@@ -1,0 +1,38 @@
+#pragma once
+// GitHub-shaped JSON for releases, assets, users, the repository and errors (REST API
+// version 2022-11-28), with URLs that point at this server.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "storage.hpp"
+
+namespace vt132::server {
+
+// Where this server is reached, as the client sees it (from the Host header or the
+// configured public URL). URLs use GitHub Enterprise Server's shape, which we serve too.
+struct BaseUrls {
+  std::string web;  // https://host:port
+
+  std::string api() const { return web + "/api/v3"; }
+  std::string uploads() const { return web + "/api/uploads"; }
+};
+
+nlohmann::json user_json(const BaseUrls& base, const std::string& login);
+nlohmann::json repo_json(const BaseUrls& base, const Repo& repo);
+nlohmann::json asset_json(const BaseUrls& base, std::string_view owner, std::string_view repo,
+                          const Release& release, const Asset& asset);
+nlohmann::json release_json(const BaseUrls& base, std::string_view owner, std::string_view repo,
+                            const Release& release);
+
+struct FieldError {
+  std::string resource;  // "Release", "ReleaseAsset"
+  std::string code;      // "already_exists", "invalid", "missing_field"
+  std::string field;
+};
+// {"message": ..., "documentation_url": ...} plus "errors" when given.
+std::string error_body(const std::string& message, const std::vector<FieldError>& errors = {});
+
+}  // namespace vt132::server

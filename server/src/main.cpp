@@ -1,0 +1,96 @@
+// vt132-ota-server: a GitHub-compatible HTTPS update server for VT132 firmware.
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "config.hpp"
+#include "http_server.hpp"
+#include "storage.hpp"
+#include "tokens.hpp"
+#include "vt132/host/error.hpp"
+
+namespace {
+
+using vt132::server::ServerConfig;
+
+void add_server_options(CLI::App& app, ServerConfig& c) {
+  app.set_config("--config", "", "Read options from this TOML/INI file (keys are the long option names)");
+  app.add_option("--data", c.data_dir, "Data directory: releases, tokens, TLS files")->required();
+  app.add_option("--listen", c.listen, "HTTPS address:port")->capture_default_str();
+  app.add_option("--http-listen", c.http_listen, "Also serve plain HTTP here (older firmware only)");
+  app.add_option("--tls-cert", c.tls_cert, "Server certificate chain (PEM); default: DATA/tls, created on first start");
+  app.add_option("--tls-key", c.tls_key, "Private key of --tls-cert (PEM)");
+  app.add_option("--tls-name", c.tls_names, "Extra host name or address for a generated certificate (repeatable)");
+  app.add_option("--repo", c.repo, "OWNER/NAME whose latest release is served at /{asset}, e.g. /VT132.bin");
+  app.add_option("--public-url", c.public_url, "Base URL for links in JSON (default: from the Host header)");
+  app.add_option("--max-upload-bytes", c.max_upload_bytes, "Largest request body")->capture_default_str();
+  app.add_option("--max-threads", c.max_threads, "Connections served at once (one thread each)")->capture_default_str();
+  app.add_option("--max-queue", c.max_queue, "Accepted connections waiting for a thread")->capture_default_str();
+  app.add_option("--read-timeout", c.read_timeout_s, "Seconds a client may stay silent mid-request")->capture_default_str();
+  app.add_option("--write-timeout", c.write_timeout_s, "Seconds a client may not read")->capture_default_str();
+  app.add_option("--keep-alive-timeout", c.keep_alive_timeout_s, "Idle seconds before closing a connection")
+      ->capture_default_str();
+  app.add_option("--keep-alive-max", c.keep_alive_max, "Requests per connection")->capture_default_str();
+  app.add_option("--shutdown-grace", c.shutdown_grace_s, "Seconds in-flight requests get after SIGTERM")
+      ->capture_default_str();
+  app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error")->capture_default_str();
+  app.add_option("--access-log", c.access_log, "One log line per request (true/false)")->capture_default_str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "vt132-ota-server: serves VT132 firmware releases over HTTPS with GitHub's REST API,\n"
+      "so devices and GitHub clients (gh, vt132-release publish) work against it.",
+      "vt132-ota-server"};
+  app.set_version_flag("--version", std::string("vt132-ota-server ") + VT132_VERSION);
+  app.fallthrough();
+  ServerConfig config;
+  add_server_options(app, config);
+  app.footer(
+      "First start: vt132-ota-server --data /var/lib/vt132-ota --repo OWNER/NAME\n"
+      "  makes a local CA in DATA/tls and prints its pin and the AT+U= command for a VT132.\n"
+      "Tokens for publishing: vt132-ota-server --data DIR token create NAME");
+
+  CLI::App* token = app.add_subcommand("token", "Manage write tokens (stored hashed in DATA/tokens.json)");
+  token->require_subcommand(1);
+  std::string token_name;
+  CLI::App* create = token->add_subcommand("create", "Make a token and print it (shown only this once)");
+  create->add_option("name", token_name, "What the token is for, e.g. ci or laptop")->required();
+  CLI::App* list = token->add_subcommand("list", "List token names");
+  CLI::App* revoke = token->add_subcommand("revoke", "Delete a token");
+  revoke->add_option("name", token_name, "Name of the token")->required();
+
+  try {
+    app.parse(argc, argv);
+    spdlog::set_level(spdlog::level::from_str(config.log_level));
+    if (token->parsed()) {
+      std::filesystem::create_directories(config.data_dir);
+      vt132::server::TokenStore tokens(config.data_dir / "tokens.json");
+      if (create->parsed()) {
+        std::cout << tokens.create(token_name) << "\n";
+      } else if (list->parsed()) {
+        for (const auto& t : tokens.list()) {
+          std::cout << t.name << "\tcreated " << vt132::server::iso8601(t.created_at) << "\n";
+        }
+      } else if (revoke->parsed()) {
+        if (!tokens.revoke(token_name)) throw vt132::host::Error("no token named \"" + token_name + "\"");
+        std::cout << "revoked " << token_name << "\n";
+      }
+      return 0;
+    }
+    return vt132::server::run_server(config);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  } catch (const vt132::host::Error& e) {
+    std::fprintf(stderr, "vt132-ota-server: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "vt132-ota-server: %s\n", e.what());
+    return 1;
+  }
+}

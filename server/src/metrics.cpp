@@ -1,0 +1,43 @@
+#include "metrics.hpp"
+
+namespace vt132::server {
+
+void Metrics::count_request(RouteKind route, int status) {
+  std::lock_guard lock(mutex_);
+  ++requests_[{static_cast<int>(route), status}];
+}
+
+void Metrics::count_download(const std::string& owner, const std::string& repo, const std::string& tag) {
+  // Names are validated (no quotes or backslashes), so they go into labels as they are.
+  const std::string labels = "owner=\"" + owner + "\",repo=\"" + repo + "\",tag=\"" + tag + "\"";
+  std::lock_guard lock(mutex_);
+  if (downloads_.size() < 100000 || downloads_.count(labels) != 0) ++downloads_[labels];
+}
+
+std::string Metrics::render() const {
+  std::string out;
+  out += "# HELP vt132_http_requests_total HTTP requests answered, by route and status.\n";
+  out += "# TYPE vt132_http_requests_total counter\n";
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [key, n] : requests_) {
+      out += "vt132_http_requests_total{route=\"";
+      out += route_name(static_cast<RouteKind>(key.first));
+      out += "\",status=\"" + std::to_string(key.second) + "\"} " + std::to_string(n) + "\n";
+    }
+    out += "# HELP vt132_release_downloads_total Asset downloads started (GET, from the first byte), by release.\n";
+    out += "# TYPE vt132_release_downloads_total counter\n";
+    for (const auto& [labels, n] : downloads_) {
+      out += "vt132_release_downloads_total{" + labels + "} " + std::to_string(n) + "\n";
+    }
+  }
+  out += "# HELP vt132_http_response_bytes_total Response body bytes written.\n";
+  out += "# TYPE vt132_http_response_bytes_total counter\n";
+  out += "vt132_http_response_bytes_total " + std::to_string(bytes_sent_.load()) + "\n";
+  out += "# HELP vt132_http_connections_in_flight Connections being served now.\n";
+  out += "# TYPE vt132_http_connections_in_flight gauge\n";
+  out += "vt132_http_connections_in_flight " + std::to_string(in_flight_.load()) + "\n";
+  return out;
+}
+
+}  // namespace vt132::server

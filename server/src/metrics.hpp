@@ -1,0 +1,31 @@
+#pragma once
+// Counters for /metrics in the Prometheus text format (version 0.0.4).
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "route.hpp"
+
+namespace vt132::server {
+
+class Metrics {
+ public:
+  void count_request(RouteKind route, int status);
+  void add_bytes_sent(uint64_t n) { bytes_sent_.fetch_add(n, std::memory_order_relaxed); }
+  void count_download(const std::string& owner, const std::string& repo, const std::string& tag);
+  std::atomic<int64_t>& connections_in_flight() { return in_flight_; }
+
+  std::string render() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::pair<int, int>, uint64_t> requests_;  // (route, status)
+  std::map<std::string, uint64_t> downloads_;         // label set text -> count
+  std::atomic<uint64_t> bytes_sent_{0};
+  std::atomic<int64_t> in_flight_{0};
+};
+
+}  // namespace vt132::server

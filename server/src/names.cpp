@@ -1,0 +1,106 @@
+#include "names.hpp"
+
+namespace vt132::server {
+namespace {
+
+bool is_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+}  // namespace
+
+bool valid_owner(std::string_view s) {
+  if (s.empty() || s.size() > kMaxOwnerLength || s.front() == '-' || s.back() == '-') return false;
+  char prev = 0;
+  for (char c : s) {
+    if (!is_alnum(c) && c != '-') return false;
+    if (c == '-' && prev == '-') return false;
+    prev = c;
+  }
+  return true;
+}
+
+bool valid_repo(std::string_view s) {
+  if (s.empty() || s.size() > kMaxRepoLength || s == "." || s == "..") return false;
+  for (char c : s) {
+    if (!is_alnum(c) && c != '.' && c != '-' && c != '_') return false;
+  }
+  return true;
+}
+
+bool valid_tag(std::string_view s) {
+  if (s.empty() || s.size() > kMaxTagLength) return false;
+  if (s.front() == '.' || s.front() == '-' || s.back() == '.' || ends_with(s, ".lock")) return false;
+  if (s.find("..") != std::string_view::npos) return false;
+  for (char c : s) {
+    if (!is_alnum(c) && c != '.' && c != '-' && c != '_' && c != '+') return false;
+  }
+  return true;
+}
+
+bool valid_asset_name(std::string_view s) {
+  if (s.empty() || s.size() > kMaxAssetNameLength || s.front() == '.') return false;
+  if (s.find("..") != std::string_view::npos) return false;
+  for (char c : s) {
+    if (!is_alnum(c) && c != '.' && c != '-' && c != '_' && c != '+' && c != '~') return false;
+  }
+  return true;
+}
+
+bool valid_text(std::string_view s, size_t max_bytes, bool multiline) {
+  if (s.size() > max_bytes) return false;
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      const bool control = c < 0x20 || c == 0x7F;
+      if (control && !(multiline && (c == '\t' || c == '\n' || c == '\r'))) return false;
+      ++i;
+      continue;
+    }
+    // UTF-8: the lead byte gives the length; reject overlong forms, surrogates and > U+10FFFF.
+    size_t len = 0;
+    uint32_t cp = 0;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + len > s.size()) return false;
+    for (size_t k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+std::optional<uint64_t> parse_id(std::string_view s) {
+  if (s.empty() || s.size() > 16 || s.front() == '0') return std::nullopt;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (v > kMaxId) return std::nullopt;
+  return v;
+}
+
+}  // namespace vt132::server

@@ -1,0 +1,244 @@
+#include "service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "names.hpp"
+
+namespace vt132::server {
+using json = nlohmann::json;
+
+// ---- helpers ----
+
+std::string json_text(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+void send_json(httplib::Response& res, int status, const json& j) {
+  res.status = status;
+  res.set_content(json_text(j), "application/json; charset=utf-8");
+}
+
+void send_error(httplib::Response& res, int status, const std::string& message, const std::vector<FieldError>& errors) {
+  res.status = status;
+  res.set_content(error_body(message, errors), "application/json; charset=utf-8");
+}
+
+std::string body_etag(const std::string& body) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : body) h = (h ^ c) * 1099511628211ull;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "W/\"%016llx\"", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+bool etag_matches(const httplib::Request& req, const std::string& etag) {
+  if (!req.has_header("If-None-Match")) return false;
+  const std::string value = req.get_header_value("If-None-Match");
+  if (value == "*") return true;
+  // Weak comparison (RFC 9110 8.8.3.2): W/"x" and "x" match.
+  auto opaque = [](std::string_view t) {
+    if (t.substr(0, 2) == "W/") t.remove_prefix(2);
+    return t;
+  };
+  const std::string_view want = opaque(etag);
+  std::string_view rest = value;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (opaque(item) == want) return true;
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+void close_after(httplib::Response& res) { res.set_header("Connection", "close"); }
+
+// ---- cache ----
+
+std::optional<ResponseCache::Entry> ResponseCache::get(const std::string& key, uint64_t generation) const {
+  std::shared_lock lock(mutex_);
+  if (generation != generation_) return std::nullopt;
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return std::nullopt;
+  return it->second;
+}
+
+void ResponseCache::put(const std::string& key, uint64_t generation, Entry entry) {
+  std::unique_lock lock(mutex_);
+  if (generation < generation_) return;  // computed from an older store
+  if (generation != generation_ || entries_.size() >= kMaxEntries) {
+    entries_.clear();
+    generation_ = generation;
+  }
+  entries_.emplace(key, std::move(entry));
+}
+
+// ---- Service ----
+
+Service::Service(const ServerConfig& config, Store& store, TokenStore& tokens, Metrics& metrics)
+    : config_(config), store_(store), tokens_(tokens), metrics_(metrics) {
+  const size_t slash = config.repo.find('/');
+  if (slash != std::string::npos) {
+    repo_owner_ = config.repo.substr(0, slash);
+    repo_name_ = config.repo.substr(slash + 1);
+  }
+}
+
+Service::Auth Service::authenticate(const httplib::Request& req) {
+  Auth auth;
+  if (!req.has_header("Authorization")) return auth;
+  auth.presented = true;
+  const std::string header = req.get_header_value("Authorization");
+  if (auto token = token_from_authorization(header)) auth.who = tokens_.authenticate(*token);
+  return auth;
+}
+
+bool Service::require_auth(const Auth& auth, httplib::Response& res) {
+  if (auth.who) return true;
+  send_error(res, 401, auth.presented ? "Bad credentials" : "Requires authentication");
+  res.set_header("WWW-Authenticate", "Bearer realm=\"vt132-ota-server\"");
+  close_after(res);
+  return false;
+}
+
+namespace {
+
+bool valid_host_header(const std::string& h) {
+  if (h.empty() || h.size() > 255) return false;
+  for (char c : h) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                    c == '-' || c == ':' || c == '[' || c == ']';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+BaseUrls Service::base_urls(const httplib::Request& req, bool secure) const {
+  if (!config_.public_url.empty()) return BaseUrls{config_.public_url};
+  std::string host = req.get_header_value("Host");
+  if (!valid_host_header(host)) {
+    host = req.local_addr.find(':') != std::string::npos ? "[" + req.local_addr + "]" : req.local_addr;
+    host += ":" + std::to_string(req.local_port);
+  }
+  return BaseUrls{std::string(secure ? "https://" : "http://") + host};
+}
+
+void Service::handle(const httplib::Request& req, httplib::Response& res, bool secure) {
+  const Route route = parse_route(req.path);
+  const bool get = req.method == "GET" || req.method == "HEAD";
+  switch (route.kind) {
+    case RouteKind::Healthz:
+      if (!get) break;
+      res.status = 200;
+      res.set_content("ok\n", "text/plain");
+      return;
+    case RouteKind::Metrics:
+      if (!get) break;
+      res.status = 200;
+      res.set_content(metrics_.render(), "text/plain; version=0.0.4");
+      return;
+    case RouteKind::Home:
+    case RouteKind::RepoPage:
+      if (!get) break;
+      page(req, res, route, secure);
+      return;
+    case RouteKind::Download:
+    case RouteKind::LatestDownload:
+    case RouteKind::RootAsset:
+      if (!get) break;
+      download(req, res, route);
+      return;
+    case RouteKind::Repo:
+    case RouteKind::Releases:
+    case RouteKind::ReleaseLatest:
+    case RouteKind::ReleaseByTag:
+    case RouteKind::ReleaseById:
+    case RouteKind::ReleaseAssets:
+    case RouteKind::Asset: {
+      const Auth auth = authenticate(req);
+      if (auth.presented && !auth.who) {
+        send_error(res, 401, "Bad credentials");
+        return;
+      }
+      if (get) {
+        api_get(req, res, route, base_urls(req, secure), auth);
+        return;
+      }
+      if (req.method == "DELETE") {
+        api_delete(res, route, auth);
+        return;
+      }
+      break;
+    }
+    case RouteKind::GraphQL:
+    case RouteKind::NotFound:
+      break;
+  }
+  send_error(res, 404, "Not Found");
+}
+
+void Service::handle_with_body(const httplib::Request& req, httplib::Response& res,
+                               const httplib::ContentReader& reader, bool secure) {
+  const Route route = parse_route(req.path);
+  const Auth auth = authenticate(req);
+  const bool post = req.method == "POST";
+  const bool patch = req.method == "PATCH";
+  const bool api_write = (post && (route.kind == RouteKind::Releases || route.kind == RouteKind::ReleaseAssets)) ||
+                         (patch && (route.kind == RouteKind::ReleaseById || route.kind == RouteKind::Asset));
+  const bool graphql_post = post && route.kind == RouteKind::GraphQL;
+  if (!api_write && !graphql_post) {
+    send_error(res, 404, "Not Found");
+    close_after(res);
+    return;
+  }
+  if (graphql_post) {
+    // Reads are public, GraphQL included; a token that is sent must be valid.
+    if (auth.presented && !auth.who) {
+      send_error(res, 401, "Bad credentials");
+      close_after(res);
+      return;
+    }
+  } else if (!require_auth(auth, res)) {
+    return;
+  }
+  if (route.kind == RouteKind::ReleaseAssets) {
+    api_upload(req, res, route, base_urls(req, secure), auth, reader);
+    return;
+  }
+  std::string body;
+  bool too_big = false;
+  const bool ok = reader([&](const char* data, size_t len) {
+    if (body.size() + len > kMaxJsonBody) {
+      too_big = true;
+      return false;
+    }
+    body.append(data, len);
+    return true;
+  });
+  if (too_big) {
+    send_error(res, 413, "Request body too large");
+    close_after(res);
+    return;
+  }
+  if (!ok) {
+    send_error(res, 400, "Problems reading the request body");
+    close_after(res);
+    return;
+  }
+  if (graphql_post) {
+    graphql(res, auth, body);
+    return;
+  }
+  const BaseUrls base = base_urls(req, secure);
+  switch (route.kind) {
+    case RouteKind::Releases: api_create_release(req, res, route, base, auth, body); return;
+    case RouteKind::ReleaseById: api_update_release(res, route, base, auth, body); return;
+    case RouteKind::Asset: api_update_asset(res, route, base, auth, body); return;
+    default: send_error(res, 404, "Not Found");
+  }
+}
+
+}  // namespace vt132::server

@@ -1,0 +1,115 @@
+#pragma once
+// The HTTP behaviour of the server, independent of how it listens: routing, the REST API,
+// downloads, pages, GraphQL, /healthz and /metrics. http_server.cpp wires it into httplib.
+#include <httplib.h>
+
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "config.hpp"
+#include "github_json.hpp"
+#include "metrics.hpp"
+#include "route.hpp"
+#include "storage.hpp"
+#include "tokens.hpp"
+
+namespace vt132::server {
+
+constexpr size_t kMaxJsonBody = 1u << 20;
+
+// GET responses keyed by everything they depend on, dropped whenever the store changes,
+// so a busy `releases/latest` is one hash lookup and a copy.
+class ResponseCache {
+ public:
+  struct Entry {
+    std::string body;
+    std::string etag;
+    std::string link;  // the Link header of paginated lists
+  };
+  std::optional<Entry> get(const std::string& key, uint64_t generation) const;
+  void put(const std::string& key, uint64_t generation, Entry entry);
+
+ private:
+  static constexpr size_t kMaxEntries = 4096;
+  mutable std::shared_mutex mutex_;
+  uint64_t generation_ = 0;
+  std::unordered_map<std::string, Entry> entries_;
+};
+
+class Service {
+ public:
+  Service(const ServerConfig& config, Store& store, TokenStore& tokens, Metrics& metrics);
+
+  // Requests without a body (GET, HEAD, DELETE, OPTIONS), answered before httplib reads
+  // anything more; `secure` says which listener it came from.
+  void handle(const httplib::Request& req, httplib::Response& res, bool secure);
+  // POST and PATCH: the body is read here, bounded, through `reader`.
+  void handle_with_body(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader,
+                        bool secure);
+
+  const ServerConfig& config() const { return config_; }
+  Metrics& metrics() { return metrics_; }
+
+ private:
+  struct Auth {
+    bool presented = false;          // an Authorization header was sent
+    std::optional<std::string> who;  // the token's name when it is valid
+  };
+  Auth authenticate(const httplib::Request& req);
+  bool require_auth(const Auth& auth, httplib::Response& res);
+  BaseUrls base_urls(const httplib::Request& req, bool secure) const;
+
+  // api.cpp
+  void api_get(const httplib::Request& req, httplib::Response& res, const Route& route, const BaseUrls& base,
+               const Auth& auth);
+  void api_delete(httplib::Response& res, const Route& route, const Auth& auth);
+  void api_create_release(const httplib::Request& req, httplib::Response& res, const Route& route,
+                          const BaseUrls& base, const Auth& auth, const std::string& body);
+  void api_update_release(httplib::Response& res, const Route& route, const BaseUrls& base, const Auth& auth,
+                          const std::string& body);
+  void api_update_asset(httplib::Response& res, const Route& route, const BaseUrls& base, const Auth& auth,
+                        const std::string& body);
+  void api_upload(const httplib::Request& req, httplib::Response& res, const Route& route, const BaseUrls& base,
+                  const Auth& auth, const httplib::ContentReader& reader);
+  // The JSON GETs, cacheable: fills body/link or returns an HTTP error status.
+  int api_get_json(const httplib::Request& req, const Route& route, const BaseUrls& base, bool see_drafts,
+                   ResponseCache::Entry& out);
+
+  // downloads.cpp
+  void download(const httplib::Request& req, httplib::Response& res, const Route& route);
+  void serve_asset(const httplib::Request& req, httplib::Response& res, const Repo& repo, const Release& release,
+                   const Asset& asset);
+
+  // html_page.cpp
+  void page(const httplib::Request& req, httplib::Response& res, const Route& route, bool secure);
+
+  // graphql.cpp
+  void graphql(httplib::Response& res, const Auth& auth, const std::string& body);
+
+  const ServerConfig& config_;
+  Store& store_;
+  TokenStore& tokens_;
+  Metrics& metrics_;
+  ResponseCache cache_;
+  std::string repo_owner_;  // from --repo
+  std::string repo_name_;
+};
+
+// Helpers shared by the parts of Service.
+void send_error(httplib::Response& res, int status, const std::string& message,
+                const std::vector<FieldError>& errors = {});
+void send_json(httplib::Response& res, int status, const nlohmann::json& j);
+std::string json_text(const nlohmann::json& j);
+// Weak ETag over a body (FNV-1a 64).
+std::string body_etag(const std::string& body);
+// True when If-None-Match lists `etag` (or is "*").
+bool etag_matches(const httplib::Request& req, const std::string& etag);
+// Asks httplib to close the connection after this response: for answers given before a
+// request body was read, so its bytes are never taken for the next request.
+void close_after(httplib::Response& res);
+
+}  // namespace vt132::server

@@ -1,0 +1,152 @@
+#include "tokens.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <sys/stat.h>
+
+#include <chrono>
+
+#include <nlohmann/json.hpp>
+
+#include "vt132/host/error.hpp"
+#include "vt132/host/file_io.hpp"
+#include "vt132/host/hex.hpp"
+
+namespace vt132::server {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+constexpr size_t kMaxTokenLength = 256;
+constexpr size_t kMaxTokens = 1000;
+
+bool valid_token_name(const std::string& s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::array<unsigned char, SHA256_DIGEST_LENGTH> sha256(std::string_view s) {
+  std::array<unsigned char, SHA256_DIGEST_LENGTH> d{};
+  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), d.data());
+  return d;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string_view> token_from_authorization(std::string_view header) {
+  const size_t space = header.find(' ');
+  if (space == std::string_view::npos) return std::nullopt;
+  const std::string_view scheme = header.substr(0, space);
+  std::string_view token = header.substr(space + 1);
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  if (!(iequals(scheme, "bearer") || iequals(scheme, "token"))) return std::nullopt;
+  if (token.empty() || token.size() > kMaxTokenLength) return std::nullopt;
+  return token;
+}
+
+TokenStore::TokenStore(fs::path file) : file_(std::move(file)) {}
+
+std::vector<TokenInfo> TokenStore::load() const {
+  std::vector<TokenInfo> out;
+  std::error_code ec;
+  if (!fs::exists(file_, ec)) return out;
+  const std::vector<uint8_t> bytes = host::read_file(file_, 1u << 20);
+  const json j = json::parse(bytes.begin(), bytes.end());
+  for (const json& t : j.at("tokens")) {
+    out.push_back(TokenInfo{t.at("name").get<std::string>(), t.at("sha256").get<std::string>(),
+                            t.at("created_at").get<int64_t>()});
+  }
+  return out;
+}
+
+void TokenStore::save(const std::vector<TokenInfo>& tokens) const {
+  json arr = json::array();
+  for (const TokenInfo& t : tokens) {
+    arr.push_back({{"name", t.name}, {"sha256", t.sha256}, {"created_at", t.created_at}});
+  }
+  host::write_file_atomic(file_, json{{"tokens", arr}}.dump(2) + "\n", 0600);
+}
+
+std::string TokenStore::create(const std::string& name) {
+  if (!valid_token_name(name)) {
+    throw host::Error("token name \"" + name + "\" is invalid: use 1-64 letters, digits, '.', '-', '_'");
+  }
+  std::lock_guard lock(mutex_);
+  std::vector<TokenInfo> tokens = load();
+  for (const TokenInfo& t : tokens) {
+    if (t.name == name) throw host::Error("a token named \"" + name + "\" exists; revoke it first");
+  }
+  if (tokens.size() >= kMaxTokens) throw host::Error("too many tokens");
+  unsigned char random[20];
+  if (RAND_bytes(random, sizeof random) != 1) throw host::Error("no randomness for a token");
+  const std::string token = "vt132_" + host::to_hex(random, sizeof random);
+  const auto digest = sha256(token);
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  tokens.push_back(TokenInfo{name, host::to_hex(digest.data(), digest.size()), now});
+  save(tokens);
+  return token;
+}
+
+std::vector<TokenInfo> TokenStore::list() const { return load(); }
+
+bool TokenStore::revoke(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  std::vector<TokenInfo> tokens = load();
+  const size_t before = tokens.size();
+  tokens.erase(std::remove_if(tokens.begin(), tokens.end(), [&](const TokenInfo& t) { return t.name == name; }),
+               tokens.end());
+  if (tokens.size() == before) return false;
+  save(tokens);
+  return true;
+}
+
+void TokenStore::refresh_locked() {
+  struct stat st {};
+  Stamp now;
+  if (::stat(file_.c_str(), &st) == 0) {
+    now = Stamp{static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
+                static_cast<int64_t>(st.st_size), static_cast<uint64_t>(st.st_ino)};
+  }
+  if (now == stamp_) return;
+  cached_ = load();
+  stamp_ = now;
+}
+
+std::optional<std::string> TokenStore::authenticate(std::string_view presented) {
+  if (presented.empty() || presented.size() > kMaxTokenLength) return std::nullopt;
+  const auto digest = sha256(presented);
+  const std::string hex = host::to_hex(digest.data(), digest.size());
+  std::lock_guard lock(mutex_);
+  refresh_locked();
+  // Compare with every token, without stopping at a match, so timing says nothing.
+  std::optional<std::string> match;
+  for (const TokenInfo& t : cached_) {
+    if (t.sha256.size() == hex.size() && CRYPTO_memcmp(t.sha256.data(), hex.data(), hex.size()) == 0) {
+      match = t.name;
+    }
+  }
+  return match;
+}
+
+}  // namespace vt132::server
