@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "names.hpp"
+#include "pagination.hpp"
 #include "service.hpp"
 #include "vt132/host/error.hpp"
 
@@ -12,52 +13,8 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr size_t kDefaultPerPage = 30;
-constexpr size_t kMaxPerPage = 100;
-
-size_t param_number(const httplib::Request& req, const char* key, size_t fallback) {
-  if (!req.has_param(key)) return fallback;
-  const std::string v = req.get_param_value(key);
-  if (v.empty() || v.size() > 6) return fallback;
-  size_t n = 0;
-  for (char c : v) {
-    if (c < '0' || c > '9') return fallback;
-    n = n * 10 + static_cast<size_t>(c - '0');
-  }
-  return n == 0 ? fallback : n;
-}
-
-struct Page {
-  size_t per_page = kDefaultPerPage;
-  size_t page = 1;
-  size_t begin(size_t total) const { return std::min(total, (page - 1) * per_page); }
-  size_t end(size_t total) const { return std::min(total, page * per_page); }
-};
-
 Page page_of(const httplib::Request& req) {
-  Page p;
-  p.per_page = std::min(param_number(req, "per_page", kDefaultPerPage), kMaxPerPage);
-  p.page = std::min<size_t>(param_number(req, "page", 1), 1000000);
-  return p;
-}
-
-// GitHub's Link header: first/prev/next/last for a list of `total` items.
-std::string link_header(const BaseUrls& base, const std::string& path, const Page& p, size_t total) {
-  const size_t last = total == 0 ? 1 : (total + p.per_page - 1) / p.per_page;
-  if (last <= 1 && p.page == 1) return "";
-  auto url = [&](size_t page) {
-    return "<" + base.web + path + "?per_page=" + std::to_string(p.per_page) + "&page=" + std::to_string(page) + ">";
-  };
-  std::string out;
-  auto add = [&](size_t page, const char* rel) {
-    if (!out.empty()) out += ", ";
-    out += url(page) + "; rel=\"" + rel + "\"";
-  };
-  if (p.page > 1) add(std::min(p.page - 1, last), "prev");
-  if (p.page < last) add(p.page + 1, "next");
-  add(last, "last");
-  add(1, "first");
-  return out;
+  return parse_page(req.get_param_value("per_page"), req.get_param_value("page"));
 }
 
 bool wants_octet_stream(const httplib::Request& req) {
@@ -170,7 +127,7 @@ int Service::api_get_json(const httplib::Request& req, const Route& route, const
         arr.push_back(release_json(base, owner, repo, *all[i]));
       }
       out.body = json_text(arr);
-      out.link = link_header(base, req.path, p, all.size());
+      out.link = link_header(base.web + req.path, p, all.size());
       return 200;
     }
     case RouteKind::ReleaseLatest: {
@@ -200,7 +157,7 @@ int Service::api_get_json(const httplib::Request& req, const Route& route, const
         arr.push_back(asset_json(base, owner, repo, *r, r->assets[i]));
       }
       out.body = json_text(arr);
-      out.link = link_header(base, req.path, p, r->assets.size());
+      out.link = link_header(base.web + req.path, p, r->assets.size());
       return 200;
     }
     case RouteKind::Asset: {

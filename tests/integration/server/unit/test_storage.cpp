@@ -1,0 +1,208 @@
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <functional>
+#include <fstream>
+#include <random>
+#include <string>
+
+#include "names.hpp"
+#include "storage.hpp"
+#include "vt132/core/sha256.hpp"
+
+using namespace vt132::server;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::random_device rd;
+    path = fs::temp_directory_path() / ("vt132-store-test-" + std::to_string(rd()) + std::to_string(::getpid()));
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+ReleaseFields fields(const std::string& tag, bool draft = false, bool prerelease = false) {
+  ReleaseFields f;
+  f.tag_name = tag;
+  f.draft = draft;
+  f.prerelease = prerelease;
+  return f;
+}
+
+UploadResult upload(Store& s, uint64_t release, const std::string& name, const std::string& bytes,
+                    const std::string& owner = "vt132", const std::string& repo = "firmware") {
+  auto up = s.begin_upload();
+  REQUIRE(up->write(bytes.data(), bytes.size()));
+  return s.commit_upload(owner, repo, release, std::move(up), name, "", "application/octet-stream", "ci");
+}
+
+StoreError::Kind error_kind(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const StoreError& e) {
+    return e.kind();
+  }
+  FAIL("no StoreError");
+  return StoreError::Invalid;
+}
+
+}  // namespace
+
+TEST_SUITE("server_storage") {
+  TEST_CASE("a published release with its asset survives a restart byte for byte") {
+    TempDir dir;
+    uint64_t id = 0;
+    {
+      Store s(dir.path);
+      id = s.create_release("vt132", "firmware", fields("V1.0.0", true), "ci")->id;
+      upload(s, id, "VT132.bin", "image bytes");
+      s.update_release("vt132", "firmware", id, fields("V1.0.0", false));
+    }
+    Store again(dir.path);
+    const ReleasePtr r = again.latest("vt132", "firmware");
+    REQUIRE(r);
+    CHECK(r->id == id);
+    REQUIRE(r->assets.size() == 1);
+    CHECK(std::string(r->assets[0].blob->data(), r->assets[0].blob->size()) == "image bytes");
+    const std::string bytes = "image bytes";
+    char hex[65];
+    vt132::core::sha256_to_hex(
+        vt132::core::Sha256::of(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()), hex);
+    CHECK(r->assets[0].sha256 == hex);
+    CHECK(r->published_at != 0);
+  }
+
+  TEST_CASE("uploading identical bytes again is a no-op; different bytes under the name are refused") {
+    TempDir dir;
+    Store s(dir.path);
+    const uint64_t id = s.create_release("vt132", "firmware", fields("V1.0.0", true), "ci")->id;
+    const UploadResult first = upload(s, id, "VT132.bin", "abc");
+    CHECK(first.created);
+    const UploadResult second = upload(s, id, "VT132.bin", "abc");
+    CHECK_FALSE(second.created);
+    CHECK(second.asset.id == first.asset.id);
+    CHECK(error_kind([&] { upload(s, id, "VT132.bin", "abd"); }) == StoreError::AlreadyExists);
+    CHECK(s.release_by_id("vt132", "firmware", id)->assets.size() == 1);
+    // Deleting first frees the name for new bytes.
+    s.delete_asset("vt132", "firmware", first.asset.id);
+    CHECK(upload(s, id, "VT132.bin", "abd").created);
+    // Nothing of the refused or replaced uploads stays in tmp/.
+    CHECK(fs::is_empty(dir.path / "store" / "tmp"));
+  }
+
+  TEST_CASE("duplicate tags are refused and unknown releases are not found") {
+    TempDir dir;
+    Store s(dir.path);
+    s.create_release("vt132", "firmware", fields("V1.0.0"), "ci");
+    CHECK(error_kind([&] { s.create_release("vt132", "firmware", fields("V1.0.0", true), "ci"); }) ==
+          StoreError::AlreadyExists);
+    CHECK(error_kind([&] { s.update_release("vt132", "firmware", 999, fields("V2.0.0")); }) == StoreError::NotFound);
+    CHECK(error_kind([&] { s.create_release("vt132", "firmware", fields("../x"), "ci"); }) == StoreError::Invalid);
+    CHECK(error_kind([&] {
+            auto up = s.begin_upload();
+            s.commit_upload("vt132", "firmware", 999, std::move(up), "a.bin", "", "x", "ci");
+          }) == StoreError::NotFound);
+  }
+
+  TEST_CASE("latest: newest published stable release, unless another is made latest") {
+    TempDir dir;
+    Store s(dir.path);
+    CHECK_FALSE(s.latest("vt132", "firmware"));
+    const uint64_t v1 = s.create_release("vt132", "firmware", fields("V1.0.0"), "ci")->id;
+    const uint64_t v2 = s.create_release("vt132", "firmware", fields("V2.0.0"), "ci")->id;
+    s.create_release("vt132", "firmware", fields("V3.0.0-beta.1", false, true), "ci");
+    s.create_release("vt132", "firmware", fields("V4.0.0", true), "ci");
+    CHECK(s.latest("vt132", "firmware")->id == v2);
+    ReleaseFields make_latest;
+    make_latest.make_latest = MakeLatest::True;
+    s.update_release("vt132", "firmware", v1, make_latest);
+    CHECK(s.latest("vt132", "firmware")->id == v1);
+    s.delete_release("vt132", "firmware", v1);
+    CHECK(s.latest("vt132", "firmware")->id == v2);
+    CHECK(s.releases("vt132", "firmware", false).size() == 2);
+    CHECK(s.releases("vt132", "firmware", true).size() == 3);
+    // Owner and repository names match case-insensitively, as on GitHub.
+    CHECK(s.latest("VT132", "Firmware")->id == v2);
+  }
+
+  TEST_CASE("what a crash leaves behind is removed at start and never shown") {
+    TempDir dir;
+    uint64_t id = 0;
+    fs::path release_dir;
+    {
+      Store s(dir.path);
+      id = s.create_release("vt132", "firmware", fields("V1.0.0"), "ci")->id;
+      upload(s, id, "VT132.bin", "complete");
+    }
+    for (const auto& e : fs::recursive_directory_iterator(dir.path / "store" / "repos")) {
+      if (e.path().filename() == "release.json") release_dir = e.path().parent_path();
+    }
+    REQUIRE(!release_dir.empty());
+    // An upload cut mid-stream, an asset renamed into place whose release.json was never
+    // rewritten, and a release directory whose release.json was never written.
+    std::ofstream(dir.path / "store" / "tmp" / "upload-123") << "partial";
+    std::ofstream(release_dir / "assets" / "999999") << "orphan";
+    const fs::path half_release = release_dir.parent_path() / "888888";
+    fs::create_directories(half_release / "assets");
+    {
+      Store s(dir.path);
+      const ReleasePtr r = s.release_by_id("vt132", "firmware", id);
+      REQUIRE(r);
+      CHECK(r->assets.size() == 1);
+      CHECK(s.releases("vt132", "firmware", true).size() == 1);
+      CHECK_FALSE(s.release_by_id("vt132", "firmware", 888888));
+      // Ids stay unique after the restart.
+      CHECK(s.create_release("vt132", "firmware", fields("V2.0.0"), "ci")->id > id);
+    }
+    CHECK(fs::is_empty(dir.path / "store" / "tmp"));
+    CHECK_FALSE(fs::exists(release_dir / "assets" / "999999"));
+    CHECK_FALSE(fs::exists(half_release));
+  }
+
+  TEST_CASE("no name from a request becomes a path: every file is a fixed word or an id") {
+    TempDir dir;
+    {
+      Store s(dir.path);
+      const uint64_t id = s.create_release("Evil-Owner", "..dots..", fields("V1.0.0+evil", true), "ci")->id;
+      upload(s, id, "VT132.bin", "x", "Evil-Owner", "..dots..");
+      upload(s, id, "~weird+name.bin", "y", "Evil-Owner", "..dots..");
+    }
+    for (const auto& e : fs::recursive_directory_iterator(dir.path)) {
+      const std::string name = e.path().filename().string();
+      const bool fixed = name == "store" || name == "repos" || name == "tmp" || name == "releases" ||
+                         name == "assets" || name == "repo.json" || name == "release.json" || name == "next_id";
+      CHECK_MESSAGE((fixed || parse_id(name).has_value()), e.path().string());
+    }
+  }
+
+  TEST_CASE("a deleted asset stays readable for a download that already holds it") {
+    TempDir dir;
+    Store s(dir.path);
+    const uint64_t id = s.create_release("vt132", "firmware", fields("V1.0.0"), "ci")->id;
+    const UploadResult up = upload(s, id, "VT132.bin", "still here");
+    const std::shared_ptr<const Blob> held = s.release_by_id("vt132", "firmware", id)->assets[0].blob;
+    s.delete_asset("vt132", "firmware", up.asset.id);
+    CHECK(std::string(held->data(), held->size()) == "still here");
+    CHECK(s.release_by_id("vt132", "firmware", id)->assets.empty());
+  }
+
+  TEST_CASE("every write bumps the generation that response caches key on") {
+    TempDir dir;
+    Store s(dir.path);
+    const uint64_t g0 = s.generation();
+    const uint64_t id = s.create_release("vt132", "firmware", fields("V1.0.0", true), "ci")->id;
+    const uint64_t g1 = s.generation();
+    CHECK(g1 > g0);
+    s.update_release("vt132", "firmware", id, fields("V1.0.0", false));
+    CHECK(s.generation() > g1);
+  }
+}
