@@ -1,0 +1,82 @@
+#pragma once
+// A small HTTP/1.1 GET client over a port::Stream: redirects, Range, Content-Length and
+// chunked bodies, bounded buffers. One request per connection (Connection: close), which
+// is what esp_http_client does for OTA downloads too.
+#include <cstddef>
+#include <cstdint>
+
+#include "vt132/core/net/url.hpp"
+#include "vt132/core/port/network.hpp"
+
+namespace vt132::core {
+
+enum class HttpError {
+  Ok,
+  BadUrl,
+  Resolve,
+  Connect,
+  Tls,
+  Timeout,
+  Closed,          // the connection ended early (body shorter than announced, no headers)
+  Protocol,        // not HTTP, a header line over the limit, a bad chunk
+  TooManyRedirects,
+};
+
+struct HttpResponse {
+  int status = 0;
+  int64_t content_length = -1;  // -1: not given
+  bool chunked = false;
+  char content_type[48] = {};
+  int64_t range_start = -1;     // from Content-Range on a 206
+  int64_t range_total = -1;
+};
+
+constexpr size_t kMaxHeaderLine = kMaxUrlLength + 32;
+
+class HttpClient {
+ public:
+  static constexpr int kMaxRedirects = 5;
+
+  HttpClient(port::Network& net, uint32_t timeout_ms) : net_(net), timeout_ms_(timeout_ms) {}
+  ~HttpClient() { close(); }
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // GETs url (following redirects); with range_from > 0 asks for "bytes=range_from-".
+  // On Ok the headers of the final response are in `out` and the body can be read.
+  HttpError get(const char* url, uint64_t range_from, HttpResponse& out);
+  // >0 bytes of body, 0 at its end, <0 on error (last_error() says which).
+  int read_body(uint8_t* out, size_t cap);
+  HttpError last_error() const { return error_; }
+  // The URL of the final response after redirects.
+  const char* url() const { return url_; }
+  void close();
+
+ private:
+  HttpError request(const Url& url, uint64_t range_from);
+  HttpError read_headers(HttpResponse& out, bool& redirect);
+  HttpError read_line(char* line, size_t cap, size_t& len);
+  int fill();
+  int read_raw(uint8_t* out, size_t cap);
+  bool next_chunk();
+  bool resolve_location(const char* location);
+
+  port::Network& net_;
+  uint32_t timeout_ms_;
+  port::Stream* stream_ = nullptr;
+  HttpError error_ = HttpError::Ok;
+  char url_[kMaxUrlLength + 1] = {};
+  char line_[kMaxHeaderLine + 1] = {};
+  uint8_t rx_[1024];
+  size_t rx_pos_ = 0;
+  size_t rx_len_ = 0;
+  bool chunked_ = false;
+  int64_t body_left_ = -1;   // Content-Length bodies; -1 reads to close
+  uint64_t chunk_left_ = 0;
+  bool after_chunk_ = false;
+  bool body_done_ = false;
+};
+
+const char* describe(HttpError error);
+
+}  // namespace vt132::core

@@ -1,0 +1,61 @@
+#include "vt132/core/boot/slot_image.hpp"
+
+namespace vt132::core::boot {
+
+SlotImage check_slot_image(port::Flash& flash, const Partition& slot, int expected_chip,
+                           size_t length) {
+  SlotImage result;
+  ImagePolicy policy;
+  policy.max_size = slot.size;
+  policy.expected_chip = expected_chip;
+  ImageStream stream(policy);
+  Sha256 file_hash;
+  uint8_t buf[512];
+  // The image ends where its own structure says; without a length, stop there.
+  const size_t limit = length ? length : slot.size;
+  size_t pos = 0;
+  while (pos < limit) {
+    const size_t n = limit - pos < sizeof buf ? limit - pos : sizeof buf;
+    if (!flash.read(slot.offset + static_cast<uint32_t>(pos), buf, n)) {
+      result.error = ImageError::Truncated;
+      return result;
+    }
+    if (length) file_hash.update(buf, n);
+    if (stream.stage() != ImageStage::Done) {
+      const ImageError e = stream.feed(buf, n);
+      if (e != ImageError::Ok && e <= ImageError::TooLarge) break;  // structural: stop
+    } else if (!length) {
+      break;
+    }
+    pos += n;
+  }
+  // Whatever followed the image in the last buffer is not part of it: finish() judges the
+  // image alone.
+  result.error = stream.finish();
+  if (result.error == ImageError::Ok && stream.stage() != ImageStage::Done) result.error = ImageError::Truncated;
+  result.app = stream.info().app;
+  result.chip_id = stream.info().header.chip_id;
+  result.image_size = stream.info().image_size;
+  if (length) result.file_sha256 = file_hash.finish();
+  return result;
+}
+
+bool read_slot_descriptor(port::Flash& flash, const Partition& slot, AppDescriptor& out) {
+  ImagePolicy policy;
+  policy.max_size = slot.size;
+  policy.require_hash = false;
+  ImageStream stream(policy);
+  uint8_t buf[512];
+  // ImageStream decodes the descriptor when segment 0 ends, so read that far.
+  for (uint32_t pos = 0; pos < slot.size && !stream.info().has_app_desc; pos += sizeof buf) {
+    if (!flash.read(slot.offset + pos, buf, sizeof buf)) return false;
+    const ImageError e = stream.feed(buf, sizeof buf);
+    if (e != ImageError::Ok && e <= ImageError::TooLarge) return false;
+    if (stream.info().segment_count > 1 && !stream.info().has_app_desc) return false;
+  }
+  if (!stream.info().has_app_desc) return false;
+  out = stream.info().app;
+  return true;
+}
+
+}  // namespace vt132::core::boot

@@ -1,0 +1,230 @@
+#include <cstring>
+
+#include "http_errors.hpp"
+#include "vt132/core/boot/ota_select.hpp"
+#include "vt132/core/boot/slot_image.hpp"
+#include "vt132/core/boot/slot_writer.hpp"
+#include "vt132/core/manifest.hpp"
+#include "vt132/core/ota/ota_client.hpp"
+
+namespace vt132::core {
+namespace {
+
+constexpr size_t kMaxSignature = 80;  // DER ECDSA P-256 is at most 72 bytes
+
+OtaResult fail(OtaError e) {
+  OtaResult r;
+  r.error = e;
+  return r;
+}
+
+ImagePolicy slot_policy(const boot::Partition& slot) {
+  ImagePolicy p;
+  p.max_size = slot.size;
+  p.expected_chip = kChipEsp32;
+  return p;
+}
+
+// Everything one install needs, allocated once for the command.
+struct InstallWork {
+  InstallWork(port::Network& net, uint32_t timeout_ms, port::Flash& flash, const boot::Partition& slot)
+      : http(net, timeout_ms), image(slot_policy(slot)), writer(flash, slot, page) {}
+  HttpClient http;
+  ImageStream image;
+  Sha256 file_hash;
+  uint8_t page[port::kFlashSectorSize];
+  boot::SlotWriter writer;
+  uint8_t buf[1024];
+  char manifest_text[kMaxManifestSize + 1];
+  size_t manifest_len = 0;
+  uint8_t signature[kMaxSignature];
+  size_t signature_len = 0;
+  Manifest manifest;
+  bool have_manifest = false;
+};
+
+// GETs a small asset whole into out; TooLarge when it does not fit.
+OtaResult fetch_small(HttpClient& http, const char* url, uint8_t* out, size_t cap, size_t& len) {
+  HttpResponse resp;
+  const HttpError e = http.get(url, 0, resp);
+  if (e != HttpError::Ok) return ota_error_from_http(e);
+  if (resp.status != 200) return ota_http_status(resp.status);
+  len = 0;
+  for (;;) {
+    if (len == cap) return fail(OtaError::BadManifest);
+    const int n = http.read_body(out + len, cap - len);
+    if (n < 0) return ota_error_from_http(http.last_error());
+    if (n == 0) break;
+    len += static_cast<size_t>(n);
+  }
+  http.close();
+  return OtaResult{};
+}
+
+// docs/manifest.md "What a device checks": steps 1-5, before any flash is touched.
+OtaResult check_manifest(const OtaPorts& ports, const OtaQuery& q, InstallWork& w,
+                         const boot::Partition& slot, const AppDescriptor& running) {
+  const bool need_signature = ports.verifier != nullptr;
+  if (!q.manifest_url[0]) return fail(need_signature ? OtaError::Signature : OtaError::Ok);
+  OtaResult r = fetch_small(w.http, q.manifest_url, reinterpret_cast<uint8_t*>(w.manifest_text),
+                            kMaxManifestSize, w.manifest_len);
+  if (!r.ok()) return r;
+  if (need_signature) {
+    if (!q.signature_url[0]) return fail(OtaError::Signature);
+    r = fetch_small(w.http, q.signature_url, w.signature, sizeof w.signature, w.signature_len);
+    if (r.error == OtaError::BadManifest) return fail(OtaError::Signature);
+    if (!r.ok()) return r;
+    const Sha256Digest digest =
+        Sha256::of(reinterpret_cast<const uint8_t*>(w.manifest_text), w.manifest_len);
+    if (!ports.verifier->verify(digest, w.signature, w.signature_len)) return fail(OtaError::Signature);
+  }
+  if (parse_manifest(w.manifest_text, w.manifest_len, w.manifest) != ManifestError::Ok) {
+    return fail(OtaError::BadManifest);
+  }
+  w.have_manifest = true;
+  const Manifest& m = w.manifest;
+  if (std::strcmp(m.project, running.project_name) != 0) return fail(OtaError::WrongProject);
+  if (std::strcmp(m.chip, chip_name(kChipEsp32)) != 0) return fail(OtaError::WrongChip);
+  const int64_t now = ports.clock.unix_time();
+  if (now != 0 && m.expires <= now) return fail(OtaError::Expired);
+  if (m.secure_version < ports.efuse.floor()) return fail(OtaError::OlderThanAllowed);
+  if (m.size > slot.size) return fail(OtaError::TooLarge);
+  Version mv;
+  if (parse_version(m.version, mv) != VersionError::Ok || compare_versions(mv, q.version) != 0 ||
+      mv.text() != q.version.text()) {
+    return fail(OtaError::VersionMismatch);
+  }
+  return OtaResult{};
+}
+
+OtaResult image_error(ImageError e) {
+  switch (e) {
+    case ImageError::Ok: return OtaResult{};
+    case ImageError::Truncated:
+    case ImageError::SegmentOverrunsFile: return fail(OtaError::Truncated);
+    case ImageError::TooLarge: return fail(OtaError::TooLarge);
+    case ImageError::WrongChip: return fail(OtaError::WrongChip);
+    case ImageError::ChecksumMismatch: return fail(OtaError::ChecksumMismatch);
+    case ImageError::Sha256Mismatch: return fail(OtaError::Sha256Mismatch);
+    default: return fail(OtaError::BadImage);
+  }
+}
+
+// Consumes one chunk of the download: image checks as early as the bytes allow, then flash.
+OtaResult take_chunk(const OtaPorts& ports, InstallWork& w, const uint8_t* data, size_t n,
+                     size_t limit, const OtaOptions& options) {
+  if (n > limit - w.writer.written()) return fail(OtaError::TooLarge);
+  const ImageError e = w.image.feed(data, n);
+  // Structural problems and a wrong chip are final now; checksum and hash wait for the end.
+  if (e != ImageError::Ok && (e <= ImageError::TooLarge || e == ImageError::WrongChip)) return image_error(e);
+  const ImageInfo& info = w.image.info();
+  if (info.has_app_desc && info.app.secure_version < ports.efuse.floor()) {
+    return fail(OtaError::OlderThanAllowed);
+  }
+  const size_t before = w.writer.written();
+  w.file_hash.update(data, n);
+  if (!w.writer.write(data, n)) return fail(OtaError::Flash);
+  if (options.on_progress) {
+    for (size_t d = before / kProgressStep; d < w.writer.written() / kProgressStep; ++d) {
+      options.on_progress(options.progress_user);
+    }
+  }
+  return OtaResult{};
+}
+
+// Streams the image in, resuming with Range after a dropped connection.
+OtaResult download(const OtaPorts& ports, const OtaQuery& q, InstallWork& w, size_t limit,
+                   const OtaOptions& options) {
+  int resumes = 0;
+  OtaResult last;
+  for (;;) {
+    const size_t have = w.writer.written();
+    HttpResponse resp;
+    const HttpError he = w.http.get(q.image_url, have, resp);
+    if (he == HttpError::Ok) {
+      if (resp.status != 200 && resp.status != 206) return ota_http_status(resp.status);
+      if (resp.status == 206 && resp.range_start != static_cast<int64_t>(have)) return fail(OtaError::BadResponse);
+      if (resp.content_length >= 0 &&
+          static_cast<uint64_t>(resp.content_length) + (resp.status == 206 ? have : 0) > limit) {
+        return fail(OtaError::TooLarge);
+      }
+      // A server that ignores Range sends everything again: skip what is already written.
+      size_t skip = resp.status == 200 ? have : 0;
+      for (;;) {
+        const int n = w.http.read_body(w.buf, sizeof w.buf);
+        if (n == 0) {
+          w.http.close();
+          if (skip == 0) return OtaResult{};
+          last = fail(OtaError::Truncated);
+          break;
+        }
+        if (n < 0) {
+          last = ota_error_from_http(w.http.last_error());
+          break;
+        }
+        size_t off = 0;
+        if (skip) {
+          off = skip < static_cast<size_t>(n) ? skip : static_cast<size_t>(n);
+          skip -= off;
+        }
+        if (off < static_cast<size_t>(n)) {
+          const OtaResult r = take_chunk(ports, w, w.buf + off, static_cast<size_t>(n) - off, limit, options);
+          if (!r.ok()) return r;
+        }
+      }
+    } else {
+      last = ota_error_from_http(he);
+      if (last.error == OtaError::Tls || last.error == OtaError::BadUrl) return last;
+    }
+    w.http.close();
+    if (++resumes > options.max_resumes) return last;
+    ports.clock.sleep_ms(200u * static_cast<uint32_t>(resumes));
+  }
+}
+
+// docs/manifest.md step 6, on the bytes as they are in flash.
+OtaResult verify_written(const OtaPorts& ports, const OtaQuery& q, InstallWork& w,
+                         const boot::Partition& slot, const AppDescriptor& running) {
+  const ImageError e = w.image.finish();
+  if (e != ImageError::Ok) return image_error(e);
+  const Sha256Digest streamed = w.file_hash.finish();
+  const size_t size = w.writer.written();
+  const ImageInfo& info = w.image.info();
+  if (w.have_manifest) {
+    if (size != w.manifest.size || streamed != w.manifest.sha256) return fail(OtaError::Sha256Mismatch);
+    if (info.app.secure_version != w.manifest.secure_version) return fail(OtaError::VersionMismatch);
+  }
+  Version v;
+  if (parse_version(info.app.version, v) != VersionError::Ok || compare_versions(v, q.version) != 0) {
+    return fail(OtaError::VersionMismatch);
+  }
+  if (std::strcmp(info.app.project_name, running.project_name) != 0) return fail(OtaError::WrongProject);
+  const boot::SlotImage stored = boot::check_slot_image(ports.flash, slot, kChipEsp32, size);
+  if (!stored.ok() || stored.file_sha256 != streamed) return fail(OtaError::Flash);
+  return OtaResult{};
+}
+
+}  // namespace
+
+OtaResult ota_install(const OtaPorts& ports, const OtaQuery& query, const boot::PartitionMap& map, int slot,
+                      const AppDescriptor& running, const OtaOptions& options) {
+  if (!query.valid) return fail(OtaError::NoRelease);
+  const boot::Partition* part = map.ota_app(slot);
+  if (!part) return fail(OtaError::Flash);
+  Scoped<InstallWork> w(ports.heap, ports.net, options.timeout_ms, ports.flash, *part);
+  if (!w) return fail(OtaError::NoMemory);
+  OtaResult r = check_manifest(ports, query, *w, *part, running);
+  if (!r.ok()) return r;
+  // The download is cut off at the manifest's size, or at the slot size without one.
+  const size_t limit = w->have_manifest ? w->manifest.size : part->size;
+  if (!w->have_manifest && query.image_size > part->size) return fail(OtaError::TooLarge);
+  r = download(ports, query, *w, limit, options);
+  if (!r.ok()) return r;
+  if (!w->writer.flush()) return fail(OtaError::Flash);
+  r = verify_written(ports, query, *w, *part, running);
+  if (!r.ok()) return r;
+  if (!boot::select_slot_for_boot(ports.flash, *map.otadata(), slot, map.ota_app_count())) return fail(OtaError::Flash);
+  return OtaResult{};
+}
+
+}  // namespace vt132::core

@@ -1,0 +1,30 @@
+#pragma once
+// vt132-sim: boots the simulated board (bootloader, then the modem firmware) and runs it
+// until stdin ends; SIGUSR1 presses the reset button.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace vt132::hostport {
+
+struct SimOptions {
+  std::string flash;
+  std::string init_factory;   // 4 MiB factory image to load into the flash file first
+  std::string init_app;       // or: an app image to lay out as a factory flash
+  std::string nvs;            // default: FLASH.nvs
+  std::string efuse;          // default: FLASH.efuse
+  std::vector<std::string> ca_files;
+  std::string pubkey;         // when set, releases must carry a valid signature
+  bool pty = false;
+  uint64_t power_cut_after = 0;
+  bool wifi_fail = false;
+  bool crash_new_image = false;
+  bool heap_log = false;
+  bool flash_stats = false;
+  uint32_t net_timeout_ms = 10000;
+  std::string asset_name = "VT132.bin";
+};
+
+int run_simulator(const SimOptions& options);
+
+}  // namespace vt132::hostport

@@ -1,0 +1,78 @@
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "vt132/core/ota/release_scanner.hpp"
+
+using vt132::core::ReleaseScanner;
+using vt132::core::ScanError;
+
+namespace {
+std::string release(const std::string& tag, bool pre, const std::string& extra = "") {
+  return R"({"url":"x","tag_name":")" + tag + R"(","draft":false,"prerelease":)" + (pre ? "true" : "false") +
+         R"(,"author":{"login":"a","name":"VT132.bin"},"body":"notes with \"quotes\" and \u00e9 and [brackets] {braces}",)" +
+         R"("assets":[{"name":"other.zip","browser_download_url":"https://h/other.zip","size":5},)" +
+         R"({"name":"VT132.bin","size":1126512,"uploader":{"name":"x"},"browser_download_url":"https://h/)" + tag +
+         R"(/VT132.bin"},{"name":"vt132-manifest.json","browser_download_url":"https://h/m.json","size":300}])" + extra + "}";
+}
+
+ScanError scan(const std::string& doc, ReleaseScanner& s, size_t chunk) {
+  for (size_t i = 0; i < doc.size(); i += chunk) s.feed(doc.data() + i, std::min(chunk, doc.size() - i));
+  return s.finish();
+}
+}  // namespace
+
+TEST_SUITE("release_scanner") {
+  TEST_CASE("picks the image and manifest assets of a single release, whatever the chunking") {
+    for (size_t chunk : {1, 7, 4096}) {
+      ReleaseScanner s("VT132.bin", false);
+      REQUIRE(scan(release("V1.7.0", false), s, chunk) == ScanError::Ok);
+      CHECK(std::string(s.release().version.c_str()) == "V1.7.0");
+      CHECK(std::string(s.release().image.url) == "https://h/V1.7.0/VT132.bin");
+      CHECK(s.release().image.size == 1126512);
+      CHECK(std::string(s.release().manifest.url) == "https://h/m.json");
+      CHECK_FALSE(s.release().signature.found);
+    }
+  }
+
+  TEST_CASE("a prerelease counts only when the user opted in") {
+    ReleaseScanner off("VT132.bin", false);
+    CHECK(scan(release("V1.8.0-beta.1", true), off, 64) == ScanError::NoRelease);
+    ReleaseScanner on("VT132.bin", true);
+    CHECK(scan(release("V1.8.0-beta.1", true), on, 64) == ScanError::Ok);
+  }
+
+  TEST_CASE("from a list of releases the highest allowed version wins") {
+    const std::string list = "[" + release("V1.8.0-beta.1", true) + "," + release("V1.7.0", false) + "," +
+                             release("V1.6.0", false) + "]";
+    ReleaseScanner stable("VT132.bin", false);
+    REQUIRE(scan(list, stable, 100) == ScanError::Ok);
+    CHECK(std::string(stable.release().version.c_str()) == "V1.7.0");
+    ReleaseScanner beta("VT132.bin", true);
+    REQUIRE(scan(list, beta, 100) == ScanError::Ok);
+    CHECK(std::string(beta.release().version.c_str()) == "V1.8.0-beta.1");
+  }
+
+  TEST_CASE("a release without the image asset is no release") {
+    ReleaseScanner s("VT132-S3.bin", false);
+    CHECK(scan(release("V1.7.0", false), s, 50) == ScanError::NoRelease);
+  }
+
+  TEST_CASE("a long release body streams through a fixed-size scanner") {
+    const std::string body(200000, 'x');
+    ReleaseScanner s("VT132.bin", false);
+    CHECK(scan(release("V1.7.0", false, R"(,"body2":")" + body + "\""), s, 1000) == ScanError::Ok);
+    CHECK(sizeof(ReleaseScanner) < 4096);
+  }
+
+  TEST_CASE("broken JSON is refused") {
+    for (const char* bad : {R"({"tag_name":"V1.0.0",})", R"({"a":[1,2}})", R"({"a":tru})", R"("text")",
+                            R"({"a":"x)", R"({"a":1} x)", "{\"a\":\"\x01\"}"}) {
+      ReleaseScanner s("VT132.bin", false);
+      CHECK_MESSAGE(scan(bad, s, 3) == ScanError::Syntax, bad);
+    }
+    std::string deep(40, '[');
+    ReleaseScanner s("VT132.bin", false);
+    CHECK(scan(deep, s, 5) == ScanError::TooDeep);
+  }
+}
