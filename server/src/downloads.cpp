@@ -84,6 +84,7 @@ void Service::serve_asset(const httplib::Request& req, httplib::Response& res, c
   }
   std::shared_ptr<const Blob> blob = asset.blob;
   Metrics* metrics = &metrics_;
+  metrics->downloads_in_progress().fetch_add(1);
   res.set_content_provider(
       static_cast<size_t>(length), "application/octet-stream",
       [blob, first, metrics](size_t offset, size_t remaining, httplib::DataSink& sink) {
@@ -91,7 +92,8 @@ void Service::serve_asset(const httplib::Request& req, httplib::Response& res, c
         if (!sink.write(blob->data() + first + offset, n)) return false;
         metrics->add_bytes_sent(n);
         return true;
-      });
+      },
+      [metrics](bool) { metrics->downloads_in_progress().fetch_sub(1); });
 }
 
 }  // namespace vt132::server

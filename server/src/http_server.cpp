@@ -229,18 +229,23 @@ int run_server(const ServerConfig& config) {
 
   int received = 0;
   sigwait(&signals, &received);
-  spdlog::info("{} received: no new connections; finishing requests in flight (up to {} s)",
+  spdlog::info("{} received: finishing downloads in flight (up to {} s), then stopping",
                received == SIGTERM ? "SIGTERM" : "SIGINT", config.shutdown_grace_s);
-  // Requests still running after the grace period are cut: every write is already atomic
-  // on disk, so ending the process then loses nothing that was complete.
+  // httplib's stop() cuts response bodies at once, so downloads are let finish first.
+  // Whatever still runs after the grace period is cut: every write is atomic on disk,
+  // so ending the process then loses nothing that was complete. A second signal ends it now.
   std::thread([grace = config.shutdown_grace_s, signals] {
-    timespec timeout{grace, 0};
+    timespec timeout{grace + 5, 0};
     siginfo_t info;
     const int again = sigtimedwait(&signals, &info, &timeout);
     spdlog::warn(again > 0 ? "second signal: stopping now" : "grace period over: stopping now");
     spdlog::default_logger()->flush();
     std::_Exit(0);
   }).detach();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(config.shutdown_grace_s);
+  while (metrics.downloads_in_progress().load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   https_server->stop();
   if (http_server) http_server->stop();
   https_thread.join();

@@ -37,6 +37,9 @@ std::string Metrics::render() const {
   out += "# HELP vt132_http_connections_in_flight Connections being served now.\n";
   out += "# TYPE vt132_http_connections_in_flight gauge\n";
   out += "vt132_http_connections_in_flight " + std::to_string(in_flight_.load()) + "\n";
+  out += "# HELP vt132_downloads_in_progress Asset downloads being sent now.\n";
+  out += "# TYPE vt132_downloads_in_progress gauge\n";
+  out += "vt132_downloads_in_progress " + std::to_string(downloads_in_progress_.load()) + "\n";
   return out;
 }
 

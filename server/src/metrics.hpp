@@ -17,6 +17,8 @@ class Metrics {
   void add_bytes_sent(uint64_t n) { bytes_sent_.fetch_add(n, std::memory_order_relaxed); }
   void count_download(const std::string& owner, const std::string& repo, const std::string& tag);
   std::atomic<int64_t>& connections_in_flight() { return in_flight_; }
+  // Asset bodies being sent now; shutdown waits for these to finish.
+  std::atomic<int64_t>& downloads_in_progress() { return downloads_in_progress_; }
 
   std::string render() const;
 
@@ -26,6 +28,7 @@ class Metrics {
   std::map<std::string, uint64_t> downloads_;         // label set text -> count
   std::atomic<uint64_t> bytes_sent_{0};
   std::atomic<int64_t> in_flight_{0};
+  std::atomic<int64_t> downloads_in_progress_{0};
 };
 
 }  // namespace vt132::server
