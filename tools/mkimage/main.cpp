@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   std::string chip = "esp32";
   uint64_t size = 64 * 1024;
   bool no_hash = false;
+  bool bootloader = false;
   app.add_option("-o,--out", out, "Output file")->required();
   app.add_option("--version", spec.version, "Version in the app descriptor")->capture_default_str();
   app.add_option("--project", spec.project_name, "Project name in the app descriptor")->capture_default_str();
@@ -32,7 +33,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--seed", spec.seed, "Seed of the pseudo-random segment bytes")->capture_default_str();
   app.add_flag("--no-hash", no_hash, "Do not append the SHA-256 (as images built without it)");
-  app.footer("Example: vt132-mkimage --version V1.0.0 --size 1100K -o VT132.bin");
+  app.add_flag("--bootloader", bootloader, "A bootloader-like image: no app descriptor (for `factory`)");
+  app.footer("Examples:\n  vt132-mkimage --version V1.0.0 --size 1100K -o VT132.bin\n"
+             "  vt132-mkimage --bootloader --size 24K -o bootloader.bin");
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -41,6 +44,7 @@ int main(int argc, char** argv) {
     }
     if (size < 1024 || size > 8u << 20) throw vt132::host::Error("--size must be between 1K and 8M");
     spec.hash_appended = !no_hash;
+    spec.with_app_desc = !bootloader;
     spec.segments = vt132::host::ImageSpec::vt132_like_segments(static_cast<uint32_t>(size));
     const auto image = vt132::host::build_image(spec);
     vt132::host::write_file_atomic(out, image.data(), image.size());

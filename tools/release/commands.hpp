@@ -15,5 +15,8 @@ void add_stamp_command(CLI::App& app, CommandContext& ctx);
 void add_keygen_command(CLI::App& app, CommandContext& ctx);
 void add_create_command(CLI::App& app, CommandContext& ctx);
 void add_certs_command(CLI::App& app, CommandContext& ctx);
+void add_publish_command(CLI::App& app, CommandContext& ctx);
+void add_partitions_command(CLI::App& app, CommandContext& ctx);
+void add_factory_command(CLI::App& app, CommandContext& ctx);
 
 }  // namespace vt132::release

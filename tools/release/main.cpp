@@ -31,6 +31,9 @@ int main(int argc, char** argv) {
   vt132::release::add_keygen_command(app, ctx);
   vt132::release::add_create_command(app, ctx);
   vt132::release::add_certs_command(app, ctx);
+  vt132::release::add_publish_command(app, ctx);
+  vt132::release::add_partitions_command(app, ctx);
+  vt132::release::add_factory_command(app, ctx);
 
   try {
     app.parse(argc, argv);
