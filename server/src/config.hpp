@@ -24,6 +24,9 @@ struct ServerConfig {
   int write_timeout_s = 30;
   int keep_alive_timeout_s = 10;
   size_t keep_alive_max = 10000;
+  // SO_SNDBUF for connections, 0 = the kernel's autotuning. A bound keeps kernel memory per
+  // slow client small (autotuning can buffer a whole image per connection).
+  int send_buffer = 0;
   int shutdown_grace_s = 20;            // in-flight requests get this long after SIGTERM
   std::string log_level = "info";
   bool access_log = true;

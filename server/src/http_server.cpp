@@ -4,6 +4,7 @@
 #include "http_server.hpp"
 
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -73,6 +74,13 @@ void configure(httplib::Server& server, Service& service, bool secure) {
   server.set_write_timeout(config.write_timeout_s, 0);
   server.set_payload_max_length(config.max_upload_bytes);
   server.set_default_headers({{"Server", "vt132-ota-server"}});
+  if (config.send_buffer > 0) {
+    // Set on the listening socket; accepted connections inherit it.
+    server.set_socket_options([size = config.send_buffer](socket_t sock) {
+      httplib::default_socket_options(sock);
+      ::setsockopt(sock, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    });
+  }
   server.new_task_queue = [&config, &metrics] {
     return new WorkerPool(config.max_threads, config.max_queue, metrics.connections_in_flight());
   };

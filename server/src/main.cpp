@@ -33,6 +33,8 @@ void add_server_options(CLI::App& app, ServerConfig& c) {
   app.add_option("--keep-alive-timeout", c.keep_alive_timeout_s, "Idle seconds before closing a connection")
       ->capture_default_str();
   app.add_option("--keep-alive-max", c.keep_alive_max, "Requests per connection")->capture_default_str();
+  app.add_option("--send-buffer", c.send_buffer, "SO_SNDBUF bytes per connection (0: kernel default)")
+      ->capture_default_str();
   app.add_option("--shutdown-grace", c.shutdown_grace_s, "Seconds in-flight requests get after SIGTERM")
       ->capture_default_str();
   app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error")->capture_default_str();
