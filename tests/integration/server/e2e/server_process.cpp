@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -93,6 +94,8 @@ void ServerProcess::start() {
   argv.insert(argv.end(), extra_.begin(), extra_.end());
   pid_ = ::fork();
   if (pid_ == 0) {
+    // If the test process dies (a crash, a timeout kill), its server goes with it.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     const int fd = ::open(log_file_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
