@@ -1,20 +1,108 @@
 #!/usr/bin/env bash
-# The main job: set up, build, and show the toolkit working on a generated VT132 image.
-# (The local update server and the simulated device join this demo as they land.)
+# The main job: install, build, and run a local VT132 update server with demo releases on the
+# embedded default (a data directory on local disk), then update a simulated VT132 from it.
+#
+# What runs: vt132-ota-server on https://127.0.0.1:$PORT (and http://127.0.0.1:$HTTP_PORT
+# for older firmware), serving releases V1.0.0 and V1.1.0 of a generated VT132 image,
+# signed with a demo key. A vt132-sim device starts on V1.0.0 and updates itself.
+# On a terminal you drive the device yourself; otherwise a scripted session does it.
+# The server runs until Ctrl-C (or, with VT132_DEMO_EXIT=1, stops after the device session).
+#
+# Environment: VT132_DEMO_DIR (default out/demo, recreated), VT132_DEMO_PORT (8443),
+# VT132_DEMO_HTTP_PORT (8080), VT132_BUILD_DIR (build), VT132_SKIP_SETUP=1 (no apt/build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-cmake -S . -B build >/dev/null
-cmake --build build -j"$(nproc)" >build/build.log 2>&1 || { tail -40 build/build.log; exit 1; }
-
+build=${VT132_BUILD_DIR:-build}
 demo=${VT132_DEMO_DIR:-out/demo}
+port=${VT132_DEMO_PORT:-8443}
+http_port=${VT132_DEMO_HTTP_PORT:-8080}
+repo=thehighnibble/vt132
+
+if [ "${VT132_SKIP_SETUP:-0}" != 1 ]; then
+  bash scripts/setup.sh
+  cmake -S . -B "$build" >/dev/null
+  echo "== building (log: $build/build.log)"
+  cmake --build "$build" -j"$(nproc)" >"$build/build.log" 2>&1 || { tail -40 "$build/build.log"; exit 1; }
+fi
+bin=$(cd "$build/bin" && pwd)
+
+rm -rf "$demo"
 mkdir -p "$demo"
-echo "== a synthetic VT132 V1.0.0 image (random code, valid format) -> $demo/VT132.bin"
-build/bin/vt132-mkimage --version V1.0.0 --size 1100K -o "$demo/VT132.bin"
-echo "== vt132-release inspect"
-build/bin/vt132-release inspect "$demo/VT132.bin"
-echo "== vt132-release verify, as the device will check it"
-build/bin/vt132-release verify "$demo/VT132.bin" --chip esp32 --max-size 0x140000
-echo "== vt132-release stamp V1.1.0 into a copy"
-build/bin/vt132-release stamp "$demo/VT132.bin" --version V1.1.0 -o "$demo/VT132-V1.1.0.bin"
-build/bin/vt132-release verify "$demo/VT132-V1.1.0.bin" --chip esp32
+demo=$(cd "$demo" && pwd)
+cd "$demo"
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+say "two releases of a generated VT132 image (valid ESP32 format, random code)"
+"$bin/vt132-mkimage" --version V1.0.0 --size 1100K --seed 1 -o VT132-V1.0.0.bin
+"$bin/vt132-mkimage" --version V1.1.0 --size 1100K --seed 2 -o VT132-V1.1.0.bin
+"$bin/vt132-mkimage" --bootloader --size 24K -o bootloader.bin >/dev/null
+"$bin/vt132-release" keygen --out keys/release.pem
+for v in V1.0.0 V1.1.0; do
+  echo "Demo release $v of a generated image (made by scripts/run.sh)." >"notes-$v.md"
+  "$bin/vt132-release" create --image "VT132-$v.bin" --tag "$v" --key keys/release.pem --repo "$repo" \
+    --notes "notes-$v.md" --out "releases/$v" | head -1
+done
+
+say "starting vt132-ota-server (data directory: $demo/server-data)"
+token=$("$bin/vt132-ota-server" --data server-data token create demo | tail -1)
+"$bin/vt132-ota-server" --data server-data --listen "127.0.0.1:$port" --http-listen "127.0.0.1:$http_port" \
+  --repo "$repo" --tls-name 127.0.0.1 --access-log false >server.log 2>&1 &
+server_pid=$!
+trap 'kill $server_pid 2>/dev/null; wait $server_pid 2>/dev/null; echo "vt132-ota-server stopped."' EXIT
+for _ in $(seq 1 100); do
+  curl -sf --cacert server-data/tls/ca.pem "https://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    cat server.log >&2
+    echo "the server did not start: is port $port or $http_port taken? Set VT132_DEMO_PORT / VT132_DEMO_HTTP_PORT." >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+grep -E "CA|AT\+U" server.log | sed 's/^\[[^]]*\] \[[a-z]*\] /  /'
+
+say "publishing both releases through the GitHub API (vt132-release publish)"
+for v in V1.0.0 V1.1.0; do
+  VT132_TOKEN=$token "$bin/vt132-release" publish "releases/$v" --api "https://127.0.0.1:$port/api/v3" \
+    --token-env VT132_TOKEN --cacert server-data/tls/ca.pem | tail -2 | head -1
+done
+
+say "a factory-fresh VT132 (flash: $demo/device.bin) running V1.0.0"
+"$bin/vt132-release" factory --bootloader bootloader.bin --app VT132-V1.0.0.bin -o factory.bin
+sim=("$bin/vt132-sim" --flash device.bin --ca server-data/tls/ca.pem --pubkey keys/release.pub.pem)
+"${sim[@]}" --init factory.bin </dev/null >/dev/null 2>&1
+url="https://127.0.0.1:$port/repos/$repo/releases/latest"
+
+if [ -t 0 ] && [ -t 1 ] && [ "${VT132_DEMO_EXIT:-0}" != 1 ]; then
+  cat <<EOT
+
+You are at the VT132's modem. Type (upper case, Enter after each):
+  AT+W=mywifi,secret        join "Wi-Fi" (the simulator uses this machine's network)
+  AT+U\$                     which firmware runs and which boots next
+  AT+U=$url
+  AT+U?                     ask the server: V1.1.0 [NEWER]
+  AT+U^                     download, verify, write the other slot: dots, then OK
+Then press Ctrl-D to switch the VT132 off; it is switched on again and boots the new firmware
+(try AT+U\$ and ATI1). AT\$ lists every command. Ctrl-C ends the demo and stops the server.
+EOT
+  while true; do
+    "${sim[@]}" || true
+    read -r -p $'\nVT132 is off. Enter switches it on again, q quits: ' answer || break
+    [ "$answer" = q ] && break
+  done
+  exit 0
+fi
+
+say "the device session, typed by a script (run on a terminal to type it yourself)"
+printf 'AT+W=demo,secret\rAT+U$\rAT+U=%s\rAT+U?\rAT+U^\rAT+U$\r' "$url" | "${sim[@]}" 2>/dev/null | tr -d '\r'
+say "reset: the VT132 boots the new firmware"
+printf 'AT+U$\rATI1\r' | "${sim[@]}" 2>/dev/null | tr -d '\r'
+
+if [ "${VT132_DEMO_EXIT:-0}" = 1 ]; then
+  exit 0
+fi
+say "vt132-ota-server keeps running (pid $server_pid): https://127.0.0.1:$port/ (releases page)"
+echo "  on a VT132 on this machine's network: AT+U=$url"
+echo "  older firmware, plain HTTP: AT+U=http://127.0.0.1:$http_port/VT132.bin"
+echo "  Press Ctrl-C to stop it."
+wait "$server_pid"
