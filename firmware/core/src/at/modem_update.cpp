@@ -12,9 +12,11 @@ namespace {
 constexpr const char* kLatestSuffix = "/releases/latest";
 
 void partition_line(char* out, size_t cap, const char* tag, const boot::Partition& p, const AppDescriptor* app) {
-  std::snprintf(out, cap, "%-7s [%s] [%s%s%s] [%08lx:%08lx]", tag, p.label, app ? app->project_name : "",
-                app ? " " : "", app ? app->version : "EMPTY", static_cast<unsigned long>(p.offset),
-                static_cast<unsigned long>(p.last()));
+  // A cut line beats an overrun: the caller's buffer holds any real label and descriptor.
+  const int written = std::snprintf(out, cap, "%-7s [%s] [%s%s%s] [%08lx:%08lx]", tag, p.label,
+                                    app ? app->project_name : "", app ? " " : "", app ? app->version : "EMPTY",
+                                    static_cast<unsigned long>(p.offset), static_cast<unsigned long>(p.last()));
+  if (written < 0) out[0] = '\0';
 }
 
 }  // namespace

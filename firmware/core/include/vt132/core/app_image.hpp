@@ -162,7 +162,6 @@ class ImageStream {
   size_t pos_ = 0;
   size_t stage_left_ = 0;     // bytes left in the current segment data or padding
   uint32_t segment_ = 0;      // index of the segment being read
-  uint64_t declared_total_ = 0;
   uint8_t checksum_ = kChecksumSeed;
   uint8_t pending_[32];  // image header / segment header / hash being assembled
   size_t pending_len_ = 0;
