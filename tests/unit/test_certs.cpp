@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "../support/host_test_files.hpp"
 #include "vt132/host/certs.hpp"
 #include "vt132/host/signing.hpp"
 
@@ -34,92 +35,9 @@ using vt132::host::CertPaths;
 using vt132::host::create_local_ca_and_server_cert;
 using vt132::host::Error;
 
+using namespace vt132::test;
+
 namespace {
-
-// A fresh directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() /
-            ("vt132-certs-" + std::to_string(::getpid()) + "-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directory(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
-
-std::string q(const fs::path& p) {
-  std::string out = "'";
-  for (const char c : p.string()) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-struct Run {
-  int status;  // the command's exit code, or -1 if it did not exit normally
-  std::string output;
-};
-
-// Runs a shell command, capturing stdout and stderr together.
-Run run(const std::string& command) {
-  Run r{-1, {}};
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buf[4096];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) r.output.append(buf, n);
-  const int status = ::pclose(pipe);
-  if (status != -1 && WIFEXITED(status)) r.status = WEXITSTATUS(status);
-  return r;
-}
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void write_text(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out << text;
-  REQUIRE(out.good());
-}
-
-unsigned mode_of(const fs::path& p) {
-  struct stat st {};
-  REQUIRE(::stat(p.c_str(), &st) == 0);
-  return st.st_mode & 07777;
-}
-
-std::vector<std::string> entries(const fs::path& dir) {
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  FAIL("expected vt132::host::Error");
-  return {};
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 // The line after the one containing `marker`, without surrounding spaces ("" if none).
 std::string line_after(const std::string& text, const std::string& marker) {
@@ -410,7 +328,7 @@ TEST_SUITE("certs") {
       "an existing ca.pem, ca.key, server.pem or server.key is never overwritten, and nothing is added") {
     for (const std::string existing : {"ca.pem", "ca.key", "server.pem", "server.key"}) {
       TempDir dir;
-      write_text(dir / existing, "old " + existing);
+      write_bytes(dir / existing, "old " + existing);
       const std::string msg =
           error_of([&] { create_local_ca_and_server_cert(dir.path(), options_for({"vt132.local"})); });
       CHECK(contains(msg, dir.path().string()));
@@ -432,14 +350,14 @@ TEST_SUITE("certs") {
 
   TEST_CASE("other files in the output directory are fine, and a missing directory is created") {
     TempDir dir;
-    write_text(dir / "README", "keep");
+    write_bytes(dir / "README", "keep");
     CHECK_NOTHROW(create_local_ca_and_server_cert(dir.path(), options_for({"vt132.local"})));
     CHECK(entries(dir.path()) ==
           std::vector<std::string>{"README", "ca.key", "ca.pem", "server.key", "server.pem"});
     const CertPaths nested = create_local_ca_and_server_cert(dir / "a" / "b", options_for({"vt132.local"}));
     CHECK(fs::exists(nested.server_key));
     // A file where the directory should be is an error.
-    write_text(dir / "file", "x");
+    write_bytes(dir / "file", "x");
     CHECK_THROWS_AS(create_local_ca_and_server_cert(dir / "file", options_for({"vt132.local"})), Error);
   }
 
@@ -540,11 +458,11 @@ TEST_SUITE("certs") {
     TempDir dir;
     std::string msg = error_of([&] { ca_pin_sha256(dir / "missing.pem"); });
     CHECK(contains(msg, (dir / "missing.pem").string()));
-    write_text(dir / "junk.pem", "not a cert");
+    write_bytes(dir / "junk.pem", "not a cert");
     msg = error_of([&] { certificate_names(dir / "junk.pem"); });
     CHECK(contains(msg, (dir / "junk.pem").string()));
     CHECK(contains(msg, "BEGIN CERTIFICATE"));
-    write_text(dir / "bad.pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+    write_bytes(dir / "bad.pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
     msg = error_of([&] { certificate_valid_now(dir / "bad.pem"); });
     CHECK(contains(msg, "cannot parse"));
   }

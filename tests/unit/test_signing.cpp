@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/host_test_files.hpp"
 #include "vt132/host/signing.hpp"
 
 namespace fs = std::filesystem;
@@ -23,98 +24,9 @@ using vt132::host::raw_signature_to_der;
 using vt132::host::SigningKey;
 using vt132::host::VerifyKey;
 
+using namespace vt132::test;
+
 namespace {
-
-// A fresh directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() / ("vt132-signing-" + std::to_string(::getpid()) + "-" +
-                                         std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directory(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
-
-std::string q(const fs::path& p) {
-  std::string out = "'";
-  for (const char c : p.string()) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-struct Run {
-  int status;  // the command's exit code, or -1 if it did not exit normally
-  std::string output;
-};
-
-// Runs a shell command, capturing stdout and stderr together.
-Run run(const std::string& command) {
-  Run r{-1, {}};
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buf[4096];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) r.output.append(buf, n);
-  const int status = ::pclose(pipe);
-  if (status != -1 && WIFEXITED(status)) r.status = WEXITSTATUS(status);
-  return r;
-}
-
-void write_bytes(const fs::path& p, const std::string& data) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out << data;
-  REQUIRE(out.good());
-}
-
-void write_bytes(const fs::path& p, const std::vector<uint8_t>& data) {
-  write_bytes(p, std::string(data.begin(), data.end()));
-}
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-unsigned mode_of(const fs::path& p) {
-  struct stat st {};
-  REQUIRE(::stat(p.c_str(), &st) == 0);
-  return st.st_mode & 07777;
-}
-
-std::vector<std::string> entries(const fs::path& dir) {
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-// The message of the Error `f` throws (fails the test if it throws nothing or something else).
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  FAIL("expected vt132::host::Error");
-  return {};
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 bool is_hex_digit(char c, bool upper) {
   return (c >= '0' && c <= '9') || (upper ? (c >= 'A' && c <= 'F') : (c >= 'a' && c <= 'f'));

@@ -1,6 +1,6 @@
 #include "vt132/core/partition_csv.hpp"
+#include "vt132/core/text_writer.hpp"
 
-#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 
@@ -225,33 +225,6 @@ size_t find_control(std::string_view line) {
   return std::string_view::npos;
 }
 
-// Appends printf-style text, counting what would have been written.
-struct Writer {
-  char* out;
-  size_t cap;
-  size_t len = 0;
-
-  void print(const char* fmt, ...) __attribute__((format(printf, 2, 3))) {
-    va_list args;
-    va_start(args, fmt);
-    char* dst = len < cap ? out + len : nullptr;
-    const size_t room = len < cap ? cap - len : 0;
-    const int n = std::vsnprintf(dst, room, fmt, args);
-    va_end(args);
-    if (n > 0) len += static_cast<size_t>(n);
-  }
-
-  void pad_to(size_t column_start, size_t width) {
-    while (len < column_start + width) print(" ");
-  }
-
-  size_t finish() {
-    if (cap == 0) return 0;
-    const size_t n = len < cap ? len : cap - 1;
-    out[n] = '\0';
-    return n;
-  }
-};
 
 // The text of each column of one partition line.
 struct CsvRow {
@@ -293,7 +266,7 @@ const char* field_name(CsvField f) {
   return "field";
 }
 
-void print_token(Writer& w, const CsvProblem& p) {
+void print_token(TextWriter& w, const CsvProblem& p) {
   w.print("\"");
   for (size_t i = 0; i < kCsvTokenSize && p.token[i] != '\0'; ++i) {
     const auto c = static_cast<uint8_t>(p.token[i]);
@@ -400,7 +373,7 @@ CsvError format_partition_csv(const PartitionTable& table, char* out, size_t cap
     }
   }
 
-  Writer w{out, cap};
+  TextWriter w(out, cap);
   w.print("# Name, Type, SubType, Offset, Size, Flags\n");
   for (size_t i = 0; i < table.count; ++i) {
     CsvRow row;
@@ -408,7 +381,7 @@ CsvError format_partition_csv(const PartitionTable& table, char* out, size_t cap
     const bool has_flags = row.cells[5][0] != '\0';
     const size_t last = has_flags ? 5 : 4;
     for (size_t c = 0; c <= last; ++c) {
-      const size_t start = w.len;
+      const size_t start = w.length();
       w.print("%s", row.cells[c]);
       if (c < last) {
         w.print(",");
@@ -417,9 +390,9 @@ CsvError format_partition_csv(const PartitionTable& table, char* out, size_t cap
     }
     w.print("\n");
   }
-  if (w.len >= cap) {
+  if (w.length() >= cap) {
     w.finish();
-    return fail(problem, CsvError::BufferTooSmall, 0, CsvField::None, {}, w.len + 1);
+    return fail(problem, CsvError::BufferTooSmall, 0, CsvField::None, {}, w.length() + 1);
   }
   length = w.finish();
   return CsvError::Ok;
@@ -439,7 +412,7 @@ const char* partition_subtype_name(uint8_t type, uint8_t subtype) {
 }
 
 size_t format_csv_problem(const CsvProblem& p, char* out, size_t cap) {
-  Writer w{out, cap};
+  TextWriter w(out, cap);
   if (p.line != 0) w.print("line %zu: ", p.line);
   const auto value = static_cast<unsigned long long>(p.value);
   char detail[160];

@@ -1,10 +1,10 @@
 #include "vt132/core/partition_table.hpp"
 
-#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 
 #include "vt132/core/md5.hpp"
+#include "vt132/core/text_writer.hpp"
 
 namespace vt132::core {
 namespace {
@@ -183,49 +183,25 @@ PartitionError check_ota_slots(const PartitionTable& t, PartitionProblem& p) {
   return PartitionError::Ok;
 }
 
-// Appends printf-style text, keeping track of the would-be length.
-struct Writer {
-  char* out;
-  size_t cap;
-  size_t len = 0;
-
-  void print(const char* fmt, ...) __attribute__((format(printf, 2, 3))) {
-    va_list args;
-    va_start(args, fmt);
-    char* dst = len < cap ? out + len : nullptr;
-    const size_t room = len < cap ? cap - len : 0;
-    const int n = std::vsnprintf(dst, room, fmt, args);
-    va_end(args);
-    if (n > 0) len += static_cast<size_t>(n);
-  }
-
-  // A label in double quotes, non-printable bytes and quotes as \xNN.
-  void quoted(const char* label) {
-    print("\"");
-    for (size_t i = 0; i < kPartitionLabelSize && label[i] != '\0'; ++i) {
-      const uint8_t c = static_cast<uint8_t>(label[i]);
-      if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') {
-        print("\\x%02x", c);
-      } else {
-        print("%c", c);
-      }
+// A label in double quotes, non-printable bytes and quotes as \xNN.
+void print_quoted(TextWriter& w, const char* label) {
+  w.print("\"");
+  for (size_t i = 0; i < kPartitionLabelSize && label[i] != '\0'; ++i) {
+    const uint8_t c = static_cast<uint8_t>(label[i]);
+    if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') {
+      w.print("\\x%02x", c);
+    } else {
+      w.print("%c", c);
     }
-    print("\"");
   }
+  w.print("\"");
+}
 
-  void entry(const char* word, size_t index, const char* label) {
-    print("%s %zu (", word, index);
-    quoted(label);
-    print(")");
-  }
-
-  size_t finish() {
-    if (cap == 0) return 0;
-    const size_t n = len < cap ? len : cap - 1;
-    out[n] = '\0';
-    return n;
-  }
-};
+void print_entry(TextWriter& w, const char* word, size_t index, const char* label) {
+  w.print("%s %zu (", word, index);
+  print_quoted(w, label);
+  w.print(")");
+}
 
 const PartitionTable kVt132Default = {
     {
@@ -445,7 +421,7 @@ const char* describe(PartitionError error) {
 }
 
 size_t format_partition_problem(const PartitionProblem& p, char* out, size_t cap) {
-  Writer w{out, cap};
+  TextWriter w(out, cap);
   const auto value = static_cast<unsigned long long>(p.value);
   const auto expected = static_cast<unsigned long long>(p.expected);
   switch (p.error) {
@@ -458,7 +434,7 @@ size_t format_partition_problem(const PartitionProblem& p, char* out, size_t cap
       break;
     case PartitionError::LabelGarbage:
       w.print("entry %zu at offset 0x%zx: label ", p.index, p.byte_offset);
-      w.quoted(p.label);
+      print_quoted(w, p.label);
       w.print(" has bytes after its terminating NUL");
       break;
     case PartitionError::TooManyEntries:
@@ -474,7 +450,7 @@ size_t format_partition_problem(const PartitionProblem& p, char* out, size_t cap
               value, p.byte_offset);
       break;
     case PartitionError::BadLabel:
-      w.entry("partition", p.index, p.label);
+      print_entry(w, "partition", p.index, p.label);
       if (p.value == ' ') {
         w.print(": label has leading or trailing space");
       } else {
@@ -486,53 +462,53 @@ size_t format_partition_problem(const PartitionProblem& p, char* out, size_t cap
       w.print("partition %zu: %s", p.index, describe(p.error));
       break;
     case PartitionError::LabelTooLong:
-      w.entry("partition", p.index, p.label);
+      print_entry(w, "partition", p.index, p.label);
       w.print(": %s", describe(p.error));
       break;
     case PartitionError::UnknownFlags:
-      w.entry("partition", p.index, p.label);
+      print_entry(w, "partition", p.index, p.label);
       w.print(" has unknown flags 0x%llx", value);
       break;
     case PartitionError::EndOverflow:
-      w.entry("partition", p.index, p.label);
+      print_entry(w, "partition", p.index, p.label);
       w.print(" ends at 0x%llx, beyond 4 GiB", value);
       break;
     case PartitionError::OverlapsTable:
-      w.entry("partition", p.index, p.label);
+      print_entry(w, "partition", p.index, p.label);
       w.print(" at 0x%llx overlaps the partition table (the first free offset is 0x%llx)", value,
               expected);
       break;
     case PartitionError::Misaligned:
-      w.entry("partition", p.index, p.label);
+      print_entry(w, "partition", p.index, p.label);
       w.print(" offset 0x%llx is not a multiple of 0x%llx", value, expected);
       break;
     case PartitionError::BeyondFlash:
-      w.entry("partition", p.index, p.label);
+      print_entry(w, "partition", p.index, p.label);
       w.print(" ends at 0x%llx, beyond the 0x%llx-byte flash", value, expected);
       break;
     case PartitionError::Overlap:
-      w.entry("partition", p.index, p.label);
-      w.entry(" overlaps partition", p.other, p.other_label);
+      print_entry(w, "partition", p.index, p.label);
+      print_entry(w, " overlaps partition", p.other, p.other_label);
       break;
     case PartitionError::DuplicateLabel:
-      w.entry("partition", p.index, p.label);
+      print_entry(w, "partition", p.index, p.label);
       w.print(" has the same label as partition %zu", p.other);
       break;
     case PartitionError::DuplicateOtaSlot:
-      w.entry("partition", p.index, p.label);
-      w.entry(" is the same OTA slot as partition", p.other, p.other_label);
+      print_entry(w, "partition", p.index, p.label);
+      print_entry(w, " is the same OTA slot as partition", p.other, p.other_label);
       break;
     case PartitionError::OtaSlotGap:
-      w.entry("partition", p.index, p.label);
+      print_entry(w, "partition", p.index, p.label);
       w.print(" is ota_%llu; with %llu OTA app partition%s the slots must be ota_0..ota_%llu", value,
               expected, expected == 1 ? "" : "s", expected == 0 ? 0 : expected - 1);
       break;
     case PartitionError::MultipleOtadata:
-      w.entry("partition", p.index, p.label);
-      w.entry(" is a second otadata partition after partition", p.other, p.other_label);
+      print_entry(w, "partition", p.index, p.label);
+      print_entry(w, " is a second otadata partition after partition", p.other, p.other_label);
       break;
     case PartitionError::BadOtadataSize:
-      w.entry("partition", p.index, p.label);
+      print_entry(w, "partition", p.index, p.label);
       w.print(" is otadata of size 0x%llx; it must be 0x%llx", value, expected);
       break;
     case PartitionError::BufferTooSmall:
