@@ -5,30 +5,7 @@ source "$(dirname "$0")/../harness.sh"
 release="$BIN/vt132-release"
 mkimage="$BIN/vt132-mkimage"
 server="$BIN/vt132-ota-server"
-repo=thehighnibble/vt132
-
-# Starts a server with a fresh data dir in ./data on a free loopback port; sets $api, $url,
-# $server_pid and exports VT132_TOKEN. The harness runs each test in a subshell, so the
-# EXIT trap ends the server with the test.
-start_server() {
-  export VT132_TOKEN
-  VT132_TOKEN=$("$server" --data data token create test 2>/dev/null | tail -1)
-  local port
-  for _ in 1 2 3 4 5; do
-    port=$((20000 + RANDOM % 30000))
-    "$server" --data data --listen "127.0.0.1:$port" --tls-name 127.0.0.1 --access-log false >server.log 2>&1 &
-    server_pid=$!
-    trap 'kill $server_pid 2>/dev/null; wait $server_pid 2>/dev/null' EXIT
-    for _ in $(seq 1 50); do
-      curl -sf --cacert data/tls/ca.pem "https://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break 2
-      kill -0 "$server_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill "$server_pid" 2>/dev/null
-  done
-  url="https://127.0.0.1:$port"
-  api="$url/api/v3"
-}
+source "$(dirname "$0")/../ota_server.sh"
 
 make_release() {  # TAG DIR
   "$mkimage" --version "$1" --size 300K -o "img-$1.bin" >/dev/null
@@ -36,7 +13,7 @@ make_release() {  # TAG DIR
 }
 
 publish() {
-  "$release" publish "$@" --api "$api" --token-env VT132_TOKEN --cacert data/tls/ca.pem
+  publish_dir "$@"
 }
 
 test_publish_makes_the_release_latest_and_its_assets_downloadable() {

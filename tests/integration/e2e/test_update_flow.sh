@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# End to end: releases made and published with vt132-release, served by vt132-ota-server over
+# real TLS on loopback, installed by vt132-sim on a file-backed flash, then a reset.
+source "$(dirname "$0")/../harness.sh"
+source "$(dirname "$0")/../ota_server.sh"
+: "${BIN:?BIN must name the folder with the vt132 programs}"
+: "${REPO_ROOT:?REPO_ROOT must name the source tree}"
+
+# A signing key, a factory-fresh device flash running V1.0.0, and releases for TAGs.
+setup_device() {
+  "$BIN/vt132-release" keygen --out keys/release.pem >/dev/null
+  "$BIN/vt132-mkimage" --bootloader --size 24K -o bl.bin >/dev/null
+  "$BIN/vt132-mkimage" --version V1.0.0 --size 1100K -o v100.bin >/dev/null
+  "$BIN/vt132-release" factory --bootloader bl.bin --app v100.bin -o factory.bin >/dev/null
+  "$BIN/vt132-sim" --flash device.bin --init factory.bin </dev/null >/dev/null 2>&1
+}
+
+release() {  # TAG [create flags]: make and publish a release of a fresh image
+  local tag=$1
+  shift
+  "$BIN/vt132-mkimage" --version "$tag" --size 1100K --seed $RANDOM -o "img-$tag.bin" >/dev/null
+  "$BIN/vt132-release" create --image "img-$tag.bin" --tag "$tag" --repo "$repo" --out "rel-$tag" "$@" >/dev/null
+  publish_dir "rel-$tag" >/dev/null || fail "publish $tag failed"
+}
+
+# Types lines at the simulated VT132 (CR-terminated, as a terminal sends them) and prints
+# what it answers, without the CRs.
+device() {  # [sim flags] -- LINE...
+  local flags=()
+  while [ "$1" != "--" ]; do flags+=("$1"); shift; done
+  shift
+  local input=""
+  for line in "$@"; do input+="$line"$'\r'; done
+  printf '%s' "$input" | timeout 120 "$BIN/vt132-sim" --flash device.bin --ca data/tls/ca.pem "${flags[@]}" 2>sim.err | tr -d '\r'
+}
+
+latest() { echo "$url/repos/$repo/releases/latest"; }
+
+test_the_readme_main_command_updates_a_device_through_the_local_server() {
+  local out_file=run.out
+  VT132_SKIP_SETUP=1 VT132_BUILD_DIR="$(dirname "$BIN")" VT132_DEMO_EXIT=1 VT132_DEMO_DIR="$PWD/demo" \
+    VT132_DEMO_PORT=$((20000 + RANDOM % 20000)) VT132_DEMO_HTTP_PORT=$((40000 + RANDOM % 20000)) \
+    bash "$REPO_ROOT/scripts/run.sh" </dev/null >"$out_file" 2>&1 || fail "run.sh failed: $(tail -5 $out_file)"
+  local out
+  out=$(cat "$out_file")
+  expect_contains "$out" "RUNNING [app0] [VT132 V1.0.0] [00010000:0014ffff]"
+  expect_contains "$out" "V1.1.0 [NEWER]"
+  expect_contains "$out" "BOOT    [app1] [VT132 V1.1.0] [00150000:0028ffff]"
+  expect_contains "$out" "RUNNING [app1] [VT132 V1.1.0] [00150000:0028ffff]"
+  expect_contains "$out" "vt132-ota-server stopped."
+}
+
+test_a_signed_release_over_https_is_installed_and_runs_after_a_reset() {
+  start_server
+  setup_device
+  release V1.1.0 --key keys/release.pem
+  local out
+  out=$(device --pubkey keys/release.pub.pem -- "AT+W=lab,pw" "AT+U=$(latest)" "AT+U?" "AT+U^" "AT+U\$")
+  expect_contains "$out" "V1.1.0 [NEWER]"
+  expect_contains "$out" $'.................\n\nOK'
+  expect_contains "$out" "RUNNING [app0] [VT132 V1.0.0]"
+  expect_contains "$out" "BOOT    [app1] [VT132 V1.1.0]"
+  out=$(device --pubkey keys/release.pub.pem -- "AT+U\$" "ATI1")
+  expect_contains "$out" "RUNNING [app1] [VT132 V1.1.0] [00150000:0028ffff]"
+  expect_contains "$out" $'ATI1\nV1.1.0'
+}
+
+test_older_firmware_takes_the_image_straight_from_the_plain_http_url() {
+  local http_port=$((40000 + RANDOM % 20000))
+  start_server --http-listen "127.0.0.1:$http_port"
+  setup_device
+  release V1.1.0
+  local out
+  out=$(device -- "AT+W=lab,pw" "AT+U=http://127.0.0.1:$http_port/VT132.bin" "AT+U?" "AT+U^")
+  expect_contains "$out" "V1.1.0 [NEWER]"
+  expect_contains "$out" $'\n\nOK'
+  out=$(device -- "ATI1")
+  expect_contains "$out" $'ATI1\nV1.1.0'
+}
+
+test_prereleases_reach_only_devices_that_opted_in() {
+  start_server
+  setup_device
+  release V1.1.0
+  release V1.2.0-beta.1
+  local out
+  out=$(device -- "AT+W=lab,pw" "AT+U=$(latest)" "AT+U?")
+  expect_contains "$out" "V1.1.0 [NEWER]"
+  out=$(device -- "AT+W=lab,pw" "AT+U=$(latest)" "ATS40=1" "AT+U?" "AT+U^")
+  expect_contains "$out" "V1.2.0-beta.1 [NEWER]"
+  out=$(device -- "ATI1")
+  expect_contains "$out" $'ATI1\nV1.2.0-beta.1'
+}
+
+test_a_device_that_requires_signatures_refuses_unsigned_and_foreign_releases() {
+  start_server
+  setup_device
+  release V1.1.0
+  local out
+  out=$(device --pubkey keys/release.pub.pem -- "AT+W=lab,pw" "AT+U=$(latest)" "AT+U?" "AT+U^" "AT+U\$")
+  expect_contains "$out" "V1.1.0 [NEWER]"
+  expect_contains "$out" "UPDATE FAILED: SIGNATURE"
+  expect_contains "$out" "BOOT    [app0] [VT132 V1.0.0]"
+  "$BIN/vt132-release" keygen --out other/key.pem >/dev/null
+  release V1.2.0 --key other/key.pem
+  out=$(device --pubkey keys/release.pub.pem -- "AT+W=lab,pw" "AT+U=$(latest)" "AT+U?" "AT+U^" "AT+U!" "AT+U\$")
+  expect_contains "$out" "V1.2.0 [NEWER]"
+  expect_contains "$out" "UPDATE FAILED: SIGNATURE"
+  expect_contains "$out" "BOOT    [app0] [VT132 V1.0.0]"
+}
+
+test_a_new_image_that_crashes_before_confirming_itself_is_rolled_back() {
+  start_server
+  setup_device
+  release V1.1.0
+  device -- "AT+W=lab,pw" "AT+U=$(latest)" "AT+U?" "AT+U^" >/dev/null
+  local out
+  out=$(device --crash-new-image -- "AT+U\$")
+  expect_contains "$(cat sim.err)" "new image crashed before confirming itself"
+  expect_contains "$out" "RUNNING [app0] [VT132 V1.0.0]"
+  out=$(device -- "AT+U\$" "ATI1")
+  expect_contains "$out" "RUNNING [app0] [VT132 V1.0.0]"
+  expect_contains "$out" $'ATI1\nV1.0.0'
+}
+
+test_a_user_at_a_real_terminal_program_updates_the_device_over_a_pty() {
+  command -v tmux >/dev/null && command -v picocom >/dev/null || fail "tmux and picocom are needed"
+  start_server
+  setup_device
+  release V1.1.0
+  "$BIN/vt132-sim" --flash device.bin --ca data/tls/ca.pem --pty >pty.out 2>sim.err &
+  sim=$!
+  local dev=""
+  for _ in $(seq 1 50); do
+    dev=$(grep -o '/dev/pts/[0-9]*' pty.out | head -1)
+    [ -n "$dev" ] && break
+    sleep 0.1
+  done
+  [ -n "$dev" ] || fail "vt132-sim --pty printed no device"
+  session="vt132-e2e-$$"
+  tmux new-session -d -s "$session" -x 100 -y 40 "picocom -q $dev"
+  trap 'tmux kill-session -t $session 2>/dev/null; kill $sim $server_pid 2>/dev/null' EXIT
+  type_line() {
+    tmux send-keys -t "$session" -l "$1"
+    tmux send-keys -t "$session" Enter
+  }
+  wait_screen() {  # TEXT: until the terminal shows it (30 s at most)
+    for _ in $(seq 1 300); do
+      tmux capture-pane -p -t "$session" | grep -qF "$1" && return 0
+      sleep 0.1
+    done
+    fail "terminal never showed '$1': $(tmux capture-pane -p -t "$session" | tail -8)"
+  }
+  sleep 0.5
+  type_line "AT+W=lab,pw"
+  wait_screen "OK"
+  type_line "AT+U=$(latest)"
+  type_line "AT+U?"
+  wait_screen "V1.1.0 [NEWER]"
+  type_line "AT+U^"
+  wait_screen "................."
+  type_line "AT+U\$"
+  wait_screen "BOOT    [app1] [VT132 V1.1.0]"
+  kill -USR1 "$sim"   # the reset button
+  sleep 1
+  tmux send-keys -t "$session" C-l 2>/dev/null
+  type_line "ATI1"
+  wait_screen "V1.1.0"
+  type_line "AT+U\$"
+  wait_screen "RUNNING [app1] [VT132 V1.1.0]"
+}
+
+run_tests

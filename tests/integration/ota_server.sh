@@ -1,0 +1,37 @@
+# A real vt132-ota-server for shell tests: source after harness.sh, with $BIN set.
+#   start_server [extra server flags]   fresh data dir ./data on a free loopback port; sets
+#                                       $url, $api, $server_pid, exports VT132_TOKEN; the
+#                                       test's EXIT trap stops it
+#   publish_dir DIR [publish flags]     vt132-release publish DIR to that server
+repo=thehighnibble/vt132
+
+start_server() {
+  export VT132_TOKEN
+  VT132_TOKEN=$("$BIN/vt132-ota-server" --data data token create test 2>/dev/null | tail -1)
+  local port ready=0
+  for _ in 1 2 3 4 5; do
+    port=$((20000 + RANDOM % 30000))
+    "$BIN/vt132-ota-server" --data data --listen "127.0.0.1:$port" --tls-name 127.0.0.1 --access-log false \
+      --repo "$repo" "$@" >server.log 2>&1 &
+    server_pid=$!
+    trap 'kill $server_pid 2>/dev/null; wait $server_pid 2>/dev/null' EXIT
+    for _ in $(seq 1 50); do
+      if curl -sf --cacert data/tls/ca.pem "https://127.0.0.1:$port/healthz" >/dev/null 2>&1; then
+        ready=1
+        break 2
+      fi
+      kill -0 "$server_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill "$server_pid" 2>/dev/null
+  done
+  [ "$ready" -eq 1 ] || fail "vt132-ota-server did not start: $(tail -3 server.log)"
+  url="https://127.0.0.1:$port"
+  api="$url/api/v3"
+}
+
+publish_dir() {
+  local dir=$1
+  shift
+  "$BIN/vt132-release" publish "$dir" --api "$api" --token-env VT132_TOKEN --cacert data/tls/ca.pem "$@"
+}
