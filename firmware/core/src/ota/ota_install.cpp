@@ -186,13 +186,17 @@ OtaResult download(const OtaPorts& ports, const OtaQuery& q, InstallWork& w, siz
 OtaResult verify_written(const OtaPorts& ports, const OtaQuery& q, InstallWork& w,
                          const boot::Partition& slot, const AppDescriptor& running) {
   const ImageError e = w.image.finish();
-  if (e != ImageError::Ok) return image_error(e);
+  if (e != ImageError::Ok && e <= ImageError::TooLarge) return image_error(e);  // short or malformed
   const Sha256Digest streamed = w.file_hash.finish();
   const size_t size = w.writer.written();
   const ImageInfo& info = w.image.info();
-  if (w.have_manifest) {
-    if (size != w.manifest.size || streamed != w.manifest.sha256) return fail(OtaError::Sha256Mismatch);
-    if (info.app.secure_version != w.manifest.secure_version) return fail(OtaError::VersionMismatch);
+  // The signed hash speaks first: it names tampering whatever the image's own checks say.
+  if (w.have_manifest && (size != w.manifest.size || streamed != w.manifest.sha256)) {
+    return fail(OtaError::Sha256Mismatch);
+  }
+  if (e != ImageError::Ok) return image_error(e);
+  if (w.have_manifest && info.app.secure_version != w.manifest.secure_version) {
+    return fail(OtaError::VersionMismatch);
   }
   Version v;
   if (parse_version(info.app.version, v) != VersionError::Ok || compare_versions(v, q.version) != 0) {

@@ -86,6 +86,7 @@ std::string Fixture::publish(const std::string& img, const ReleaseOptions& o) {
     m.expires = std::time(nullptr) + o.expires_in;
     std::string text = vt132::host::write_manifest(m);
     if (!o.manifest_sha256.empty()) text = std::regex_replace(text, std::regex(hex(digest)), o.manifest_sha256);
+    last_manifest = text;
     Route mr;
     mr.body = text;
     mr.content_type = "application/json";

@@ -52,6 +52,7 @@ class Fixture {
   std::string signing_key;  // private PEM
   std::string public_key;   // public PEM
   std::string ca_cert;
+  std::string last_manifest;  // the manifest text publish() served
 };
 
 }  // namespace simtest

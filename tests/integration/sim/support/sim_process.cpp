@@ -17,6 +17,7 @@ namespace simtest {
 
 SimProcess::SimProcess(const std::vector<std::string>& args, const std::string& stderr_path)
     : stderr_path_(stderr_path) {
+  ::signal(SIGPIPE, SIG_IGN);  // a sim that died must fail a check, not kill the test run
   int to_child[2];
   int from_child[2];
   if (::pipe2(to_child, O_CLOEXEC) != 0 || ::pipe2(from_child, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
@@ -67,7 +68,10 @@ std::string SimProcess::read_until(const std::string& needle, int timeout_ms) {
     if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
     char buf[4096];
     const ssize_t n = ::read(out_, buf, sizeof buf);
-    if (n <= 0) break;
+    if (n <= 0) {
+      eof_ = true;
+      break;
+    }
     pending_.append(buf, static_cast<size_t>(n));
   }
   std::string out;
@@ -88,7 +92,7 @@ std::string SimProcess::command(const std::string& cmd, int timeout_ms) {
   std::string out;
   while (!std::regex_search(out, final_code)) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
+    if (left.count() <= 0 || eof_) break;
     out += read_until("\r\n", static_cast<int>(left.count()));
   }
   return out;

@@ -27,6 +27,7 @@ class SimProcess {
   void signal(int sig);
   std::string stderr_text() const;
   pid_t pid() const { return pid_; }
+  bool output_closed() const { return eof_; }
 
  private:
   pid_t pid_ = -1;
@@ -35,6 +36,7 @@ class SimProcess {
   std::string stderr_path_;
   std::string pending_;
   int status_ = -1;
+  bool eof_ = false;
 };
 
 }  // namespace simtest
