@@ -88,6 +88,9 @@ std::string partition_table_csv(const core::PartitionTable& table) {
 }
 
 std::vector<uint8_t> build_factory_image(const FactoryInputs& in, FactoryLayout* layout) {
+  if (in.flash_size < kMinFlashSize || in.flash_size > kMaxFlashSize) {
+    throw Error("flash size " + std::to_string(in.flash_size) + " is not between 1 MB and 128 MB");
+  }
   core::PartitionProblem problem;
   if (core::validate_partition_table(in.table, in.flash_size, problem) != core::PartitionError::Ok) {
     throw Error("partition table: " + table_problem_text(problem));

@@ -1,6 +1,10 @@
 #include "vt132/host/github_client.hpp"
 
 #include <httplib.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "vt132/host/hex.hpp"
 
@@ -30,6 +34,20 @@ std::string describe_failure(const std::string& method, const std::string& path,
   if (status == 401) hint = "; check the token";
   if (status == 403) hint = "; the token may lack permission to write releases";
   return method + " " + path + ": HTTP " + std::to_string(status) + ": " + detail + hint;
+}
+
+}  // namespace
+
+namespace {
+
+std::string host_of(const std::string& origin) {
+  std::string host = origin.substr(origin.find("://") + 3);
+  if (!host.empty() && host.front() == '[') return host.substr(0, host.find(']') + 1);
+  return host.substr(0, host.find(':'));
+}
+
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
 }
 
 }  // namespace
@@ -70,7 +88,25 @@ std::string url_encode(const std::string& value) {
 }
 
 GitHubClient::GitHubClient(GitHubClientOptions options)
-    : options_(std::move(options)), api_(parse_api_url(options_.api_url)) {}
+    : options_(std::move(options)), api_(parse_api_url(options_.api_url)) {
+  // A token must not cross the network in clear text; plain HTTP only to this machine.
+  if (api_.origin.rfind("http://", 0) == 0 && !is_loopback(host_of(api_.origin))) {
+    throw Error("API URL " + api_.origin + " is plain HTTP: the token would travel unencrypted; use https://");
+  }
+  if (!options_.ca_file.empty() && ::access(options_.ca_file.c_str(), R_OK) != 0) {
+    throw Error("cannot read the CA certificate " + options_.ca_file + ": " + std::strerror(errno));
+  }
+}
+
+// The token goes to the API's own host and to the upload host GitHub pairs with it, never to
+// another host a server's answer names, and never downgraded to plain HTTP.
+bool GitHubClient::may_send_token(const std::string& origin) const {
+  if (origin == api_.origin) return true;
+  const bool https = origin.rfind("https://", 0) == 0;
+  const std::string host = host_of(origin);
+  if (host_of(api_.origin) == "api.github.com") return https && host == "uploads.github.com";
+  return https && host == host_of(api_.origin);
+}
 
 GitHubClient::~GitHubClient() = default;
 
@@ -88,19 +124,25 @@ httplib::Client& GitHubClient::client_for(const std::string& origin) {
     slot->set_default_headers({{"Accept", "application/vnd.github+json"},
                                {"X-GitHub-Api-Version", "2022-11-28"},
                                {"User-Agent", options_.user_agent}});
-    if (!options_.token.empty()) slot->set_bearer_token_auth(options_.token);
+    if (!options_.token.empty() && may_send_token(origin)) slot->set_bearer_token_auth(options_.token);
   }
   return *slot;
 }
 
 namespace {
 
-void check_transport(const httplib::Result& result, const std::string& method, const std::string& where) {
+void check_transport(const httplib::Result& result, const std::string& method, const std::string& where,
+                     bool has_ca_file) {
   if (result) return;
   const httplib::Error err = result.error();
   std::string why = httplib::to_string(err);
   if (err == httplib::Error::SSLServerVerification) {
-    why += " (the server's certificate is not trusted: pass its CA with --cacert)";
+    why = has_ca_file ? "the server's certificate is not signed by the --cacert CA, or is for another host name"
+                      : "the server's certificate is not trusted (for a local server, pass its CA with --cacert)";
+  } else if (err == httplib::Error::Connection) {
+    why = "cannot connect (is the server running, and the host and port right?)";
+  } else if (err == httplib::Error::SSLConnection) {
+    why = "the TLS handshake failed";
   }
   throw Error(method + " " + where + ": " + why);
 }
@@ -129,7 +171,7 @@ nlohmann::json GitHubClient::request(const std::string& method, const std::strin
   } else {
     res = cli.Delete(full);
   }
-  check_transport(res, method, api_.origin + full);
+  check_transport(res, method, api_.origin + full, !options_.ca_file.empty());
   if (allow_404 && res->status == 404) return nullptr;
   if (res->status < 200 || res->status > 299) {
     throw ApiError(res->status, describe_failure(method, full, res->status, res->body));
@@ -163,7 +205,7 @@ nlohmann::json GitHubClient::upload(const std::string& upload_url_template, cons
     return true;
   };
   auto res = cli.Post(path, bytes.size(), provider, content_type);
-  check_transport(res, "POST", target.origin + path);
+  check_transport(res, "POST", target.origin + path, !options_.ca_file.empty());
   if (res->status != 201 && res->status != 200) {
     throw ApiError(res->status, describe_failure("POST", path, res->status, res->body));
   }

@@ -104,7 +104,7 @@ std::vector<uint8_t> build_image(const ImageSpec& spec) {
     }
   }
   // Zero padding, the checksum byte and the hash; finalize_image fills in the last two.
-  const size_t checksum_offset = ((out.size() + 1 + 15) & ~size_t{15}) - 1;
+  const size_t checksum_offset = core::checksum_offset_after(out.size());
   out.resize(checksum_offset + 1 + (spec.hash_appended ? 32 : 0), 0);
   core::ImageProblem problem;
   if (core::finalize_image(out.data(), out.size(), problem) != core::ImageError::Ok) {

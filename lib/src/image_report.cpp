@@ -7,9 +7,7 @@
 
 namespace vt132::host {
 
-bool ImageReport::complete() const {
-  return problem.error == core::ImageError::Ok || problem.error >= core::ImageError::WrongChip;
-}
+bool ImageReport::complete() const { return !core::is_structural(problem.error); }
 
 std::string ImageReport::problem_text() const {
   char buf[256];

@@ -32,6 +32,10 @@ std::string string_field(const nlohmann::json& j, const char* key) {
   return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
 }
 
+bool bool_field(const nlohmann::json& j, const char* key) {
+  return j.contains(key) && j[key].is_boolean() && j[key].get<bool>();
+}
+
 // Reads release.json and every asset it lists, and checks each file still has the digest
 // `create` recorded: a damaged or edited directory is never published.
 LocalRelease load_local(const fs::path& dir) {
@@ -77,20 +81,22 @@ nlohmann::json find_release(GitHubClient& api, const std::string& base, const st
   if (found.is_object()) return found;
   for (int page = 1; page <= kMaxListPages; ++page) {
     const nlohmann::json list = api.get(base + "/releases?per_page=100&page=" + std::to_string(page));
-    if (!list.is_array() || list.empty()) break;
+    if (!list.is_array()) break;
     for (const auto& rel : list) {
       if (string_field(rel, "tag_name") == tag) return rel;
     }
+    if (list.size() < 100) break;  // the last page
   }
   return nullptr;
 }
 
 nlohmann::json create_draft(GitHubClient& api, const std::string& base, const nlohmann::json& local) {
+  const std::string name = string_field(local, "name");
   return api.post(base + "/releases", {{"tag_name", local["tag_name"]},
-                                       {"name", local.value("name", local["tag_name"].get<std::string>())},
+                                       {"name", name.empty() ? local["tag_name"].get<std::string>() : name},
                                        {"body", string_field(local, "body")},
                                        {"draft", true},
-                                       {"prerelease", local.value("prerelease", false)}});
+                                       {"prerelease", bool_field(local, "prerelease")}});
 }
 
 const nlohmann::json* find_asset(const nlohmann::json& remote_assets, const std::string& name) {
@@ -124,10 +130,14 @@ void sync_assets(GitHubClient& api, const PublishRequest& r, const std::string& 
       continue;
     }
     if (existing) {
+      const std::string theirs = string_field(*existing, "digest");
+      if (complete && !r.replace && theirs.empty()) {
+        throw Error("asset " + a.name + " is on the server, which reports no digest for it, so it cannot be " +
+                    "compared with the local file; re-run with --replace to delete it and upload the local one");
+      }
       if (complete && !r.replace) {
-        throw Error("asset " + a.name + " on the server differs from the local file (" +
-                    printable(string_field(*existing, "digest")) + " there, " + a.digest +
-                    " here); re-run with --replace to delete it and upload the local one");
+        throw Error("asset " + a.name + " on the server differs from the local file (" + printable(theirs) +
+                    " there, " + a.digest + " here); re-run with --replace to delete it and upload the local one");
       }
       api.del(base + "/releases/assets/" + std::to_string((*existing)["id"].get<int64_t>()));
       ++result.replaced;
@@ -155,17 +165,17 @@ PublishResult publish_release(const PublishRequest& r) {
     result.created = true;
     if (r.say) r.say("created draft release " + tag + " in " + repo);
   } else if (r.say) {
-    r.say(std::string("found ") + (release.value("draft", false) ? "draft" : "published") + " release " + tag +
+    r.say(std::string("found ") + (bool_field(release, "draft") ? "draft" : "published") + " release " + tag +
           " in " + repo + "; finishing it");
   }
   if (!release.contains("id") || !release["id"].is_number_integer()) throw Error("the server's release object has no id");
   result.release_id = release["id"].get<int64_t>();
   sync_assets(api, r, base, release, local, result);
-  if (!r.draft && release.value("draft", false)) {
+  if (!r.draft && bool_field(release, "draft")) {
     release = api.patch(base + "/releases/" + std::to_string(result.release_id), {{"draft", false}});
     if (r.say) r.say("published " + tag);
   }
-  result.published = !release.value("draft", false);
+  result.published = !bool_field(release, "draft");
   result.html_url = string_field(release, "html_url");
   return result;
 }

@@ -72,7 +72,7 @@ LoadedImage load_image(const ReleaseRequest& r) {
   img.bytes = read_file(r.image, kMaxImageFileSize);
   core::ImagePolicy policy;
   uint16_t chip = 0;
-  if (!core::chip_id_from_name(r.chip.c_str(), chip)) throw Error("unknown chip \"" + printable(r.chip) + "\"");
+  if (!core::chip_id_from_name(r.chip.c_str(), chip)) throw Error("unknown chip \"" + printable(r.chip) + "\" (known: " + core::known_chip_names() + ")");
   policy.expected_chip = chip;
   policy.max_size = r.max_size;
   img.report = examine_image(img.bytes, policy);
@@ -192,11 +192,16 @@ bool valid_repo_name(const std::string& repo) {
 
 bool valid_asset_name(const std::string& name) {
   if (name.empty() || name.size() > core::kMaxManifestString) return false;
-  if (name.find_first_not_of('.') == std::string::npos) return false;
+  // GitHub renames names that start or end with a dot; the manifest must name the real asset.
+  if (name.front() == '.' || name.back() == '.') return false;
   return std::all_of(name.begin(), name.end(), [](char c) { return name_char(c) || c == '+'; });
 }
 
-ReleaseSummary create_release(const ReleaseRequest& r) {
+ReleaseSummary create_release(const ReleaseRequest& request) {
+  // "dist/V1.8.0/" (as tab completion writes it) names the same directory as "dist/V1.8.0".
+  ReleaseRequest r = request;
+  if (!r.out.has_filename()) r.out = r.out.parent_path();
+  if (r.out.empty()) throw Error("--out must name a new directory");
   const core::Version tag = parse_tag(r.tag);
   check_request(r);
   const LoadedImage img = load_image(r);

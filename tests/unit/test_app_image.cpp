@@ -256,6 +256,25 @@ TEST_SUITE("app_image") {
     CHECK(parse(image).error == core::ImageError::NoAppDescriptor);
   }
 
+  TEST_CASE("a first segment too short for the descriptor is named as such") {
+    ImageSpec spec = small_spec();
+    spec.with_app_desc = false;
+    spec.segments[0].length = 0x40;
+    const auto image = build_image(spec);
+    CHECK(message(parse(image).problem) == "no app descriptor: the first segment has 64 bytes, fewer than its 256");
+  }
+
+  TEST_CASE("any non-zero hash flag means an appended hash, as the bootloader reads it") {
+    auto image = build_image(small_spec());
+    image[23] = 2;
+    const Parsed p = parse(image);
+    CHECK(p.info.header.hash_appended);
+    CHECK(p.error == core::ImageError::Sha256Mismatch);  // the flag byte is itself hashed
+    core::ImageProblem problem;
+    REQUIRE(core::finalize_image(image.data(), image.size(), problem) == core::ImageError::Ok);
+    CHECK(parse(image).error == core::ImageError::Ok);
+  }
+
   TEST_CASE("stamping writes version and secure_version and leaves a valid image") {
     const auto original = build_image(small_spec());
     auto image = original;

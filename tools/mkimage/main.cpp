@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
 
   try {
     if (!vt132::core::chip_id_from_name(chip.c_str(), spec.chip_id)) {
-      throw vt132::host::Error("unknown chip \"" + chip + "\"");
+      throw vt132::host::Error("unknown chip \"" + chip + "\" (known: " + vt132::core::known_chip_names() + ")");
     }
     if (size < 1024 || size > 8u << 20) throw vt132::host::Error("--size must be between 1K and 8M");
     spec.hash_appended = !no_hash;

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "vt132/host/hex.hpp"
 #include "vt132/host/release_writer.hpp"
 
 namespace vt132::release {
@@ -12,7 +13,9 @@ namespace {
 
 void print_summary(const host::ReleaseSummary& s) {
   std::cout << "created release " << s.tag << " in " << s.dir.string() << "/\n";
-  if (s.previous_version != s.tag) std::cout << "  stamped the image: " << s.previous_version << " -> " << s.tag << "\n";
+  if (s.previous_version != s.tag) {
+    std::cout << "  stamped the image: " << host::printable(s.previous_version) << " -> " << s.tag << "\n";
+  }
   for (const host::ReleaseAsset& a : s.assets) {
     char line[160];
     std::snprintf(line, sizeof line, "  %-24s %9llu  sha256:%s\n", a.name.c_str(),
@@ -52,6 +55,7 @@ void add_create_command(CLI::App& app, CommandContext&) {
   cmd->add_option("--chip", req->chip, "Chip the image must be for")->capture_default_str();
   cmd->add_option("--max-size", req->max_size, "Largest image accepted: the OTA slot size")
       ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(uint32_t{1}, uint32_t{16u << 20}))
       ->capture_default_str();
   cmd->add_option("--expires", req->expires_days, "Days until devices refuse the manifest (freeze protection)")
       ->capture_default_str();

@@ -28,6 +28,7 @@ void add_factory_command(CLI::App& app, CommandContext&) {
   cmd->add_option("--partitions", opts->partitions, "Partition table, CSV or binary (default: the VT132 layout)");
   cmd->add_option("--flash-size", opts->flash_size, "Flash size: the image is exactly this long")
       ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(uint64_t{host::kMinFlashSize}, uint64_t{host::kMaxFlashSize}))
       ->capture_default_str();
   cmd->add_option("-o,--out", opts->out, "Flash image to write")->required();
   cmd->footer(

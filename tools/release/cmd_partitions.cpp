@@ -27,6 +27,7 @@ void add_partitions_command(CLI::App& app, CommandContext&) {
   cmd->add_option("-o,--out", opts->out, "Write here: CSV if the name ends in .csv, else the binary table");
   cmd->add_option("--flash-size", opts->flash_size, "Flash size the table must fit")
       ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(uint64_t{host::kMinFlashSize}, uint64_t{host::kMaxFlashSize}))
       ->capture_default_str();
   cmd->footer(
       "Without -o the table is printed as CSV. The input kind is told from its content. Every\n"

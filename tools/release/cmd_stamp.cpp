@@ -69,7 +69,7 @@ void add_stamp_command(CLI::App& app, CommandContext&) {
     const host::ImageReport after = host::examine_image(bytes, core::ImagePolicy{});
     std::cout << opts->out << ": " << host::printable(before.app.version) << " -> "
               << host::printable(after.info.app.version) << ", secure_version " << after.info.app.secure_version
-              << ", sha256 " << host::to_hex(after.info.sha256_computed.data(), 32) << "\n";
+              << ", sha256 " << host::to_hex(after.info.file_sha256.data(), 32) << "\n";
   });
 }
 

@@ -24,8 +24,7 @@ core::ImagePolicy policy_from(const VerifyOptions& opts) {
   if (!opts.chip.empty()) {
     uint16_t id = 0;
     if (!core::chip_id_from_name(opts.chip.c_str(), id)) {
-      throw host::Error("unknown chip \"" + opts.chip +
-                        "\" (known: esp32, esp32s2, esp32s3, esp32c2, esp32c3, esp32c6, esp32h2)");
+      throw host::Error("unknown chip \"" + opts.chip + "\" (known: " + core::known_chip_names() + ")");
     }
     policy.expected_chip = id;
   }
@@ -41,7 +40,8 @@ void add_verify_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--chip", opts->chip, "Require this chip (esp32 for the VT132)");
   cmd->add_option("--max-size", opts->max_size,
                   "Refuse images larger than this many bytes, e.g. the OTA partition: 0x140000, 1280K")
-      ->transform(CLI::AsSizeValue(false));
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(uint64_t{1}, uint64_t{host::kMaxImageFileSize}));
   cmd->footer(
       "Checks, in file order: magic, segment count and lengths, that every segment fits the file,\n"
       "the chip, the size limit, the app descriptor, the checksum byte and the appended SHA-256.\n"
@@ -58,9 +58,10 @@ void add_verify_command(CLI::App& app, CommandContext& ctx) {
       ctx.exit_code = 1;
       return;
     }
+    // The whole file's SHA-256: the one sha256sum, SHA256SUMS and the manifest show.
     std::cout << opts->image << ": valid " << core::chip_name(report.info.header.chip_id) << " app image "
-              << host::printable(report.info.app.version) << ", " << report.info.image_size
-              << " bytes, sha256 " << host::to_hex(report.info.sha256_computed.data(), 32) << "\n";
+              << host::printable(report.info.app.version) << ", " << bytes.size() << " bytes, sha256 "
+              << host::to_hex(report.info.file_sha256.data(), 32) << "\n";
   });
 }
 

@@ -4,11 +4,11 @@
 #include <cstring>
 
 namespace vt132::core {
-namespace {
-
 bool is_structural(ImageError e) {
   return e != ImageError::Ok && e < ImageError::WrongChip;
 }
+
+namespace {
 
 void copy_field(char* out, const uint8_t* field, size_t field_size) {
   size_t n = 0;
@@ -140,7 +140,9 @@ void ImageStream::on_header() {
   hdr.min_chip_rev = h[14];
   hdr.min_chip_rev_full = load_le16(h + 15);
   hdr.max_chip_rev_full = load_le16(h + 17);
-  hdr.hash_appended = h[23] == 1;
+  // Any non-zero value means appended, as the bootloader reads it; treating 2 as "no hash"
+  // would let stamping leave a stale hash behind.
+  hdr.hash_appended = h[23] != 0;
   if (hdr.segment_count == 0) return report(ImageError::NoSegments, 1);
   if (hdr.segment_count > kMaxSegments) {
     return report(ImageError::TooManySegments, 1, 0, hdr.segment_count, kMaxSegments);
@@ -185,7 +187,12 @@ void ImageStream::decode_app_desc() {
   const uint32_t magic = desc_len_ >= 4 ? load_le32(desc_) : 0;
   if (desc_len_ < kAppDescSize || magic != kAppDescMagic) {
     if (policy_.require_app_desc) {
-      report(ImageError::NoAppDescriptor, kAppDescOffset, 0, magic, kAppDescMagic);
+      // `expected` says which: the descriptor's size when the segment is too short for it.
+      if (desc_len_ < kAppDescSize) {
+        report(ImageError::NoAppDescriptor, kAppDescOffset, 0, desc_len_, kAppDescSize);
+      } else {
+        report(ImageError::NoAppDescriptor, kAppDescOffset, 0, magic, kAppDescMagic);
+      }
     }
     return;
   }
@@ -212,7 +219,7 @@ void ImageStream::on_segment_end() {
 
 void ImageStream::begin_padding() {
   // Zero padding makes the length including the checksum byte a multiple of 16.
-  info_.checksum_offset = ((pos_ + 1 + 15) & ~static_cast<size_t>(15)) - 1;
+  info_.checksum_offset = checksum_offset_after(pos_);
   const size_t hash_len = info_.header.hash_appended ? sizeof info_.sha256_stored : 0;
   if (!fits(static_cast<uint64_t>(info_.checksum_offset) + 1 + hash_len)) return;
   stage_left_ = info_.checksum_offset - pos_;
@@ -380,6 +387,11 @@ size_t format_image_problem(const ImageProblem& p, char* out, size_t cap) {
       n = std::snprintf(out, cap, "no appended SHA-256: header byte 23 is %llu (expected %llu)", val, exp);
       break;
     case ImageError::NoAppDescriptor:
+      if (p.expected == kAppDescSize) {
+        n = std::snprintf(out, cap, "no app descriptor: the first segment has %llu bytes, fewer than its %llu",
+                          val, exp);
+        break;
+      }
       n = std::snprintf(out, cap,
                         "no app descriptor: magic 0x%08llx at offset 0x%lx (expected 0x%08llx)", val,
                         off, exp);
@@ -419,6 +431,8 @@ const char* chip_name(uint16_t chip_id) {
   }
   return "unknown";
 }
+
+const char* known_chip_names() { return "esp32, esp32s2, esp32c3, esp32s3, esp32c2, esp32c6, esp32h2"; }
 
 bool chip_id_from_name(const char* name, uint16_t& chip_id) {
   for (const ChipName& c : kChips) {

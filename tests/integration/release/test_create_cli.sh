@@ -133,9 +133,25 @@ test_bad_inputs_are_refused_and_leave_nothing_behind() {
   expect_contains "$err" "too large for the partition"
   expect_status 1 "$release" create --image VT132.bin --tag V1.8.0 --asset-name ../x.bin --out rel
   expect_contains "$err" "not a plain file name"
+  expect_status 1 "$release" create --image VT132.bin --tag V1.8.0 --asset-name .VT132.bin --out rel
+  expect_contains "$err" "not a plain file name"
   expect_status 1 "$release" create --image VT132.bin --tag V1.8.0 --repo "not a repo" --out rel
   expect_contains "$err" "is not OWNER/NAME"
   expect_equal "$(ls -A | grep -v -e '^VT132.bin$' -e '^bad.bin$' -e '^big.bin$' -e '^notes.md$' -e '^rsa.pem$' | tr '\n' ' ')" ""
+}
+
+test_an_output_directory_given_with_a_trailing_slash_is_created_like_without() {
+  make_image V1.8.0
+  expect_status 0 "$release" create --image VT132.bin --tag V1.8.0 --out dist/V1.8.0/
+  (cd dist/V1.8.0 && sha256sum --quiet -c SHA256SUMS) || fail "release incomplete"
+  expect_equal "$(ls -A dist)" "V1.8.0"
+}
+
+test_untrusted_strings_from_an_image_are_escaped_on_the_terminal() {
+  "$mkimage" --version $'V1\e]0;pwned\a' --size 100K -o odd.bin >/dev/null
+  expect_status 0 "$release" create --image odd.bin --tag V1.8.0 --stamp --out rel
+  expect_contains "$out" 'stamped the image: V1\x1b]0;pwned\x07 -> V1.8.0'
+  case "$out" in *$'\e'*) fail "an escape byte reached the terminal" ;; esac
 }
 
 test_an_existing_output_directory_is_never_touched() {

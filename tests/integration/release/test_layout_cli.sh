@@ -81,6 +81,8 @@ test_factory_refuses_inputs_that_cannot_boot() {
   printf 'nvs, data, nvs, 0x9000, 0x5000\nstore, data, spiffs, 0x10000, 0x10000\n' > noapp.csv
   expect_status 1 "$release" factory --bootloader bl.bin --app app.bin --partitions noapp.csv -o flash.bin
   expect_contains "$err" "neither a factory app nor an ota_0"
+  expect_status 2 "$release" factory --bootloader bl.bin --app app.bin --flash-size 0 -o flash.bin
+  expect_status 2 "$release" factory --bootloader bl.bin --app app.bin --flash-size 4G -o flash.bin
   [ ! -e flash.bin ] || fail "flash.bin written despite errors"
 }
 

@@ -95,6 +95,13 @@ test_token_and_trust_problems_are_explained() {
   expect_contains "$err" "pass its CA with --cacert"
   expect_status 1 "$release" publish rel --api "ftp://127.0.0.1/" --token-env VT132_TOKEN
   expect_contains "$err" "must start with https://"
+  expect_status 1 "$release" publish rel --api "http://updates.example/api/v3" --token-env VT132_TOKEN
+  expect_contains "$err" "the token would travel unencrypted"
+  expect_status 1 "$release" publish rel --api "$api" --token-env VT132_TOKEN --cacert missing-ca.pem
+  expect_contains "$err" "cannot read the CA certificate missing-ca.pem"
+  "$release" certs --out other-ca --name 127.0.0.1 >/dev/null
+  expect_status 1 "$release" publish rel --api "$api" --token-env VT132_TOKEN --cacert other-ca/ca.pem
+  expect_contains "$err" "not signed by the --cacert CA"
 }
 
 test_a_damaged_release_directory_is_refused_before_anything_is_sent() {

@@ -11,6 +11,8 @@
 namespace vt132::host {
 
 constexpr uint32_t kBootloaderOffset = 0x1000;  // ESP32: the ROM loads the bootloader here
+constexpr uint32_t kMinFlashSize = 1u << 20;      // the ESP32 flash sizes: 1 MB ...
+constexpr uint32_t kMaxFlashSize = 128u << 20;    // ... to 128 MB
 
 // Reads a partition table from a binary dump (starts with the 0x50AA entry magic) or an
 // ESP-IDF CSV, checked against the flash size (0 = unbounded). Throws Error with the file

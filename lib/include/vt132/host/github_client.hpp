@@ -65,6 +65,7 @@ class GitHubClient {
 
  private:
   httplib::Client& client_for(const std::string& origin);
+  bool may_send_token(const std::string& origin) const;
   nlohmann::json request(const std::string& method, const std::string& path, const nlohmann::json* body,
                          bool allow_404);
 

@@ -169,6 +169,15 @@ class ImageStream {
   size_t desc_len_ = 0;
 };
 
+// True for problems that stop the reader (the image could not be read to its end).
+bool is_structural(ImageError error);
+
+// Where the checksum byte goes for segments ending at `segments_end`: zero padding makes
+// the length up to and including the checksum a multiple of 16.
+inline size_t checksum_offset_after(size_t segments_end) {
+  return ((segments_end + 1 + 15) & ~static_cast<size_t>(15)) - 1;
+}
+
 // The whole-buffer form of ImageStream.
 ImageError parse_image(ByteView image, const ImagePolicy& policy, ImageInfo& info,
                        ImageProblem& problem);
@@ -189,6 +198,7 @@ constexpr int64_t kKeepSecureVersion = -1;
 size_t format_image_problem(const ImageProblem& problem, char* out, size_t cap);
 
 const char* chip_name(uint16_t chip_id);          // "esp32", "esp32s3", ... or "unknown"
+const char* known_chip_names();                   // "esp32, esp32s2, ..." for messages
 bool chip_id_from_name(const char* name, uint16_t& chip_id);
 const char* spi_mode_name(uint8_t mode);          // "QIO", "DIO", ... or "unknown"
 const char* spi_speed_name(uint8_t speed);        // "40MHz", ... or "unknown"
