@@ -84,6 +84,18 @@ TEST_SUITE("ota") {
     CHECK(sim->command("AT+U^") == "AT+U^\r\r\nUPDATE FAILED: SIGNATURE\r\n\r\nERROR\r\n");
   }
 
+  TEST_CASE("a release JSON over plain http is refused: only a direct image may use http") {
+    Fixture f;
+    const std::string json = f.publish(Fixture::image("V1.1.0"));
+    TestServer plain;
+    Route r;
+    r.body = json;
+    r.content_type = "application/json";
+    plain.set("/latest", r);
+    auto sim = f.start_online(plain.url("/latest"));
+    CHECK(sim->command("AT+U?") == "AT+U?\r\r\nUPDATE FAILED: HTTPS REQUIRED\r\n\r\nERROR\r\n");
+  }
+
   TEST_CASE("redirects to another host are followed") {
     Fixture f;
     f.publish(Fixture::image("V1.1.0"));

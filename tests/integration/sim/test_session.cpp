@@ -1,6 +1,12 @@
 // A user at the terminal: the command line and the framing of every answer.
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <poll.h>
+#include <termios.h>
+#include <unistd.h>
+
 #include "support/fixture.hpp"
 
 using simtest::Fixture;
@@ -104,5 +110,31 @@ TEST_SUITE("session") {
     CHECK(sim->command("AT+W+") == "\r\nWIFI CONNECTED\r\n\r\nOK\r\n");
     CHECK(sim->command("AT&F") == "\r\nOK\r\n");
     CHECK(sim->command("ATS40?") == "ATS40?\r\r\n0\r\n\r\nOK\r\n");
+  }
+
+  TEST_CASE("with --pty the modem answers on a pseudo-terminal a terminal program can open") {
+    Fixture f;
+    auto sim = f.start({"--pty"});
+    std::string path = sim->read_until("\n", 5000);
+    REQUIRE(path.rfind("/dev/pts/", 0) == 0);
+    path.pop_back();
+    const int fd = ::open(path.c_str(), O_RDWR | O_NOCTTY);
+    REQUIRE(fd >= 0);
+    termios t{};
+    ::tcgetattr(fd, &t);
+    ::cfmakeraw(&t);
+    ::tcsetattr(fd, TCSANOW, &t);
+    REQUIRE(::write(fd, "ATI1\r", 5) == 5);
+    std::string got;
+    for (int i = 0; i < 100 && got.find("OK\r\n") == std::string::npos; ++i) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      char buf[256];
+      const ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n > 0) got.append(buf, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    CHECK(got == "ATI1\r\r\nV1.0.0\r\n\r\nOK\r\n");
+    sim->signal(SIGTERM);
   }
 }

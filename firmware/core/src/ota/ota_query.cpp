@@ -42,7 +42,15 @@ OtaResult query_image(QueryWork& w, size_t first, OtaQuery& out) {
   return OtaResult{};
 }
 
+bool is_https(const char* url) {
+  Url u;
+  return parse_url(url, u) && u.tls;
+}
+
+// http:// is allowed only for the direct-image path: a release document names the image
+// and its manifest, so it and everything it points at must come over verified TLS.
 OtaResult query_json(QueryWork& w, size_t first, OtaQuery& out) {
+  if (!is_https(w.http.url())) return fail(OtaError::Insecure);
   size_t n = first;
   for (;;) {
     if (!w.scanner.feed(reinterpret_cast<const char*>(w.buf), n)) return fail(OtaError::BadResponse);
@@ -55,6 +63,10 @@ OtaResult query_json(QueryWork& w, size_t first, OtaQuery& out) {
   if (e == ScanError::NoRelease) return fail(OtaError::NoRelease);
   if (e != ScanError::Ok) return fail(OtaError::BadResponse);
   const ReleaseInfo& rel = w.scanner.release();
+  if (!is_https(rel.image.url) || (rel.manifest.found && !is_https(rel.manifest.url)) ||
+      (rel.signature.found && !is_https(rel.signature.url))) {
+    return fail(OtaError::Insecure);
+  }
   out.version = rel.version;
   out.direct_image = false;
   // The asset URL may be relative to nothing: it must itself be a full URL.

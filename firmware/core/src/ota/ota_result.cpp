@@ -9,6 +9,7 @@ void describe(const OtaResult& result, char* out, size_t cap) {
   switch (result.error) {
     case OtaError::Ok: text = "OK"; break;
     case OtaError::BadUrl: text = "BAD URL"; break;
+    case OtaError::Insecure: text = "HTTPS REQUIRED"; break;
     case OtaError::Network: text = "NETWORK"; break;
     case OtaError::Tls: text = "TLS"; break;
     case OtaError::Timeout: text = "TIMEOUT"; break;

@@ -25,6 +25,7 @@ constexpr uint32_t kProgressStep = 64 * 1024;  // one dot per 64 KiB written
 enum class OtaError {
   Ok,
   BadUrl,
+  Insecure,         // a release JSON or its assets over plain http://
   Network,          // resolve / connect / connection lost after the retries
   Tls,
   Timeout,
