@@ -1,0 +1,177 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "vt132/core/net/http_client.hpp"
+#include "vt132/core/net/url.hpp"
+
+using namespace vt132::core;
+
+namespace {
+
+// Serves one canned response per connection, in small pieces, and records requests.
+struct ScriptedStream : port::Stream {
+  std::string response;
+  size_t pos = 0;
+  std::string request;
+  int read(uint8_t* buf, size_t cap, uint32_t) override {
+    if (pos == response.size()) return -1;
+    const size_t n = std::min<size_t>({cap, 7, response.size() - pos});
+    response.copy(reinterpret_cast<char*>(buf), n, pos);
+    pos += n;
+    return static_cast<int>(n);
+  }
+  bool write(const uint8_t* d, size_t n) override {
+    request.append(reinterpret_cast<const char*>(d), n);
+    return true;
+  }
+};
+
+struct ScriptedNet : port::Network {
+  std::vector<std::string> responses;
+  std::vector<std::string> hosts;
+  std::vector<std::string> requests;
+  ScriptedStream* open = nullptr;
+  port::Stream* connect(const char* host, uint16_t port, bool tls, uint32_t, port::NetError& err) override {
+    if (responses.empty()) {
+      err = port::NetError::Connect;
+      return nullptr;
+    }
+    hosts.push_back(std::string(tls ? "tls:" : "tcp:") + host + ":" + std::to_string(port));
+    open = new ScriptedStream;
+    open->response = responses.front();
+    responses.erase(responses.begin());
+    return open;
+  }
+  void close(port::Stream* s) override {
+    requests.push_back(static_cast<ScriptedStream*>(s)->request);
+    delete s;
+  }
+  bool listen(uint16_t) override { return false; }
+  port::Stream* accept() override { return nullptr; }
+};
+
+std::string read_all(HttpClient& c, int& last) {
+  std::string body;
+  uint8_t buf[5];
+  for (;;) {
+    last = c.read_body(buf, sizeof buf);
+    if (last <= 0) return body;
+    body.append(reinterpret_cast<char*>(buf), static_cast<size_t>(last));
+  }
+}
+
+}  // namespace
+
+TEST_SUITE("http_client") {
+  TEST_CASE("URLs: scheme, host, port and path") {
+    Url u;
+    REQUIRE(parse_url("https://api.github.com/repos/a/b/releases/latest", u));
+    CHECK(u.tls);
+    CHECK(std::string(u.host) == "api.github.com");
+    CHECK(u.port == 443);
+    CHECK(std::string(u.path) == "/repos/a/b/releases/latest");
+    REQUIRE(parse_url("HTTP://[::1]:5500", u));
+    CHECK(std::string(u.host) == "::1");
+    CHECK(u.port == 5500);
+    CHECK(std::string(u.path) == "/");
+    for (const char* bad : {"ftp://h/x", "http://", "http://u@h/", "http://h:0/", "http://h:65536/", "http://h:x/",
+                            "https://h/a b", "http://h?x"}) {
+      CHECK_MESSAGE(!parse_url(bad, u), bad);
+    }
+  }
+
+  TEST_CASE("a Content-Length body arrives whole however the bytes are split") {
+    ScriptedNet net;
+    net.responses = {"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"a\":\"bc\"}\nEXTRA"};
+    HttpClient c(net, 1000);
+    HttpResponse r;
+    REQUIRE(c.get("http://h:8080/x", 0, r) == HttpError::Ok);
+    CHECK(r.status == 200);
+    CHECK(std::string(r.content_type) == "application/json");
+    int last = 0;
+    CHECK(read_all(c, last) == "{\"a\":\"bc\"}\n");
+    CHECK(last == 0);
+    c.close();
+    CHECK(net.requests[0].rfind("GET /x HTTP/1.1\r\nHost: h:8080\r\n", 0) == 0);
+  }
+
+  TEST_CASE("chunked bodies are decoded") {
+    ScriptedNet net;
+    net.responses = {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4;x=y\r\nWiki\r\n5\r\npedia\r\n0\r\nT: 1\r\n\r\n"};
+    HttpClient c(net, 1000);
+    HttpResponse r;
+    REQUIRE(c.get("https://h/", 0, r) == HttpError::Ok);
+    int last = 0;
+    CHECK(read_all(c, last) == "Wikipedia");
+    CHECK(last == 0);
+  }
+
+  TEST_CASE("a broken chunk is a protocol error") {
+    ScriptedNet net;
+    net.responses = {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWikiXX\r\n0\r\n\r\n"};
+    HttpClient c(net, 1000);
+    HttpResponse r;
+    REQUIRE(c.get("https://h/", 0, r) == HttpError::Ok);
+    int last = 0;
+    read_all(c, last);
+    CHECK(last < 0);
+    CHECK(c.last_error() == HttpError::Protocol);
+  }
+
+  TEST_CASE("redirects are followed, relative ones on the same origin") {
+    ScriptedNet net;
+    net.responses = {"HTTP/1.1 302 Found\r\nLocation: https://objects.example:8443/blob?sig=1\r\n\r\n",
+                     "HTTP/1.1 301 Moved\r\nLocation: /final\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"};
+    HttpClient c(net, 1000);
+    HttpResponse r;
+    REQUIRE(c.get("https://github.example/dl", 0, r) == HttpError::Ok);
+    CHECK(std::string(c.url()) == "https://objects.example:8443/final");
+    CHECK(net.hosts == std::vector<std::string>{"tls:github.example:443", "tls:objects.example:8443",
+                                                "tls:objects.example:8443"});
+  }
+
+  TEST_CASE("redirect loops end") {
+    ScriptedNet net;
+    for (int i = 0; i < 10; ++i) net.responses.push_back("HTTP/1.1 302 Found\r\nLocation: /again\r\n\r\n");
+    HttpClient c(net, 1000);
+    HttpResponse r;
+    CHECK(c.get("http://h/", 0, r) == HttpError::TooManyRedirects);
+  }
+
+  TEST_CASE("Range is asked for and Content-Range read back") {
+    ScriptedNet net;
+    net.responses = {"HTTP/1.1 206 Partial\r\nContent-Range: bytes 100-199/200\r\nContent-Length: 100\r\n\r\n"};
+    HttpClient c(net, 1000);
+    HttpResponse r;
+    REQUIRE(c.get("http://h/img", 100, r) == HttpError::Ok);
+    CHECK(r.status == 206);
+    CHECK(r.range_start == 100);
+    CHECK(r.range_total == 200);
+    c.close();
+    CHECK(net.requests[0].find("\r\nRange: bytes=100-\r\n") != std::string::npos);
+  }
+
+  TEST_CASE("a body shorter than announced is a lost connection") {
+    ScriptedNet net;
+    net.responses = {"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort"};
+    HttpClient c(net, 1000);
+    HttpResponse r;
+    REQUIRE(c.get("http://h/", 0, r) == HttpError::Ok);
+    int last = 0;
+    CHECK(read_all(c, last) == "short");
+    CHECK(last < 0);
+    CHECK(c.last_error() == HttpError::Closed);
+  }
+
+  TEST_CASE("an overlong header line and a non-HTTP answer are refused") {
+    ScriptedNet net;
+    net.responses = {"HTTP/1.1 200 OK\r\nX-Long: " + std::string(2000, 'x') + "\r\n\r\n", "SSH-2.0-OpenSSH\r\n\r\n"};
+    HttpClient c(net, 1000);
+    HttpResponse r;
+    CHECK(c.get("http://h/", 0, r) == HttpError::Protocol);
+    CHECK(c.get("http://h/", 0, r) == HttpError::Protocol);
+  }
+}
