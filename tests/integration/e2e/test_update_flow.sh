@@ -123,6 +123,39 @@ test_a_new_image_that_crashes_before_confirming_itself_is_rolled_back() {
   expect_contains "$out" $'ATI1\nV1.0.0'
 }
 
+test_a_server_restart_during_the_download_is_resumed_with_range() {
+  # A small send buffer, so the image is not all in kernel buffers when the server stops.
+  start_server --send-buffer 16384
+  setup_device
+  release V1.1.0
+  # The device reaches the server through a relay that sends ~300 KB/s, like a slow Wi-Fi link.
+  local server_port=${url##*:} proxy_port=$((20000 + RANDOM % 30000))
+  python3 "$REPO_ROOT/tests/integration/e2e/throttle_proxy.py" "$proxy_port" "$server_port" 300000 &
+  proxy=$!
+  trap 'kill $server_pid $proxy 2>/dev/null; wait 2>/dev/null' EXIT
+  sleep 0.5
+  local via="https://127.0.0.1:$proxy_port/repos/$repo/releases/latest"
+  printf 'AT+W=lab,pw\rAT+U=%s\rAT+U?\rAT+U^\r' "$via" |
+    timeout 120 "$BIN/vt132-sim" --flash device.bin --ca data/tls/ca.pem 2>sim.err | tr -d '\r' >session.out &
+  local sim=$!
+  # The server dies (SIGKILL: SIGTERM would let the download finish) while the image is on its
+  # way, and comes back on the same port with the same data.
+  sleep 1.5
+  kill -9 "$server_pid"
+  wait "$server_pid" 2>/dev/null
+  "$BIN/vt132-ota-server" --data data --listen "127.0.0.1:$server_port" --tls-name 127.0.0.1 --repo "$repo" \
+    --send-buffer 16384 --access-log true >server2.log 2>&1 &
+  server_pid=$!
+  wait "$sim"
+  local out
+  out=$(cat session.out)
+  expect_contains "$out" "V1.1.0 [NEWER]"
+  expect_contains "$out" $'\n\nOK'
+  grep -q '" 206 ' server2.log || grep -q ' 206 ' server2.log || fail "no Range request reached the restarted server: $(tail -3 server2.log)"
+  out=$(device -- "ATI1")
+  expect_contains "$out" $'ATI1\nV1.1.0'
+}
+
 test_a_user_at_a_real_terminal_program_updates_the_device_over_a_pty() {
   command -v tmux >/dev/null && command -v picocom >/dev/null || fail "tmux and picocom are needed"
   start_server
