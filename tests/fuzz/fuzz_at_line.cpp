@@ -94,8 +94,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CountingAllocator heap(heap_backing);
   boot::PartitionMap map;
   const char* labels[] = {"otadata", "app0", "app1"};
-  const uint8_t types[] = {boot::kPartTypeData, boot::kPartTypeApp, boot::kPartTypeApp};
-  const uint8_t subtypes[] = {boot::kSubtypeDataOta, boot::kSubtypeOta0, boot::kSubtypeOta0 + 1};
+  const uint8_t types[] = {kPartTypeData, kPartTypeApp, kPartTypeApp};
+  const uint8_t subtypes[] = {kDataSubtypeOta, kAppSubtypeOta0, kAppSubtypeOta0 + 1};
   const uint32_t offsets[] = {0xe000, 0x10000, 0x150000};
   const uint32_t sizes[] = {0x2000, 0x140000, 0x140000};
   for (int i = 0; i < 3; ++i) {

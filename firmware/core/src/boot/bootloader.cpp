@@ -31,25 +31,25 @@ BootResult run_bootloader(port::Flash& flash, const PartitionMap& map, port::Sec
     if (!read_ota_select(flash, *otadata, sel)) break;
     const int a = sel.active();
     if (a < 0) break;
-    const OtaEntry e = sel.sector[a];
-    if (e.state == static_cast<uint32_t>(OtaState::PendingVerify)) {
-      write_ota_entry(flash, *otadata, a, e.seq, OtaState::Aborted);
+    const OtaSelectEntry e = sel.sector[a];
+    if (e.ota_state == state_value(OtaState::PendingVerify)) {
+      write_ota_entry(flash, *otadata, a, with_state(e, OtaState::Aborted));
       rolled_back = true;
       continue;
     }
-    const int slot = slot_of_seq(e.seq, slots);
+    const int slot = static_cast<int>(slot_for_seq(e.ota_seq, static_cast<uint32_t>(slots)));
     const SlotImage img = check_slot_image(flash, *map.ota_app(slot), kChipEsp32);
     if (!bootable(img, efuse)) {
-      write_ota_entry(flash, *otadata, a, e.seq, OtaState::Invalid);
+      write_ota_entry(flash, *otadata, a, with_state(e, OtaState::Invalid));
       rolled_back = true;
       continue;
     }
     BootResult r = booted(map, slot, img);
     r.entry_sector = a;
-    r.entry_seq = e.seq;
+    r.entry_seq = e.ota_seq;
     r.rolled_back = rolled_back;
-    if (e.state == static_cast<uint32_t>(OtaState::New)) {
-      write_ota_entry(flash, *otadata, a, e.seq, OtaState::PendingVerify);
+    if (e.ota_state == state_value(OtaState::New)) {
+      write_ota_entry(flash, *otadata, a, with_state(e, OtaState::PendingVerify));
       r.pending_verify = true;
     }
     return r;
@@ -70,7 +70,7 @@ BootResult run_bootloader(port::Flash& flash, const PartitionMap& map, port::Sec
 bool confirm_app(port::Flash& flash, const PartitionMap& map, const BootResult& boot,
                  port::SecureCounter& efuse) {
   if (boot.pending_verify &&
-      !write_ota_entry(flash, *map.otadata(), boot.entry_sector, boot.entry_seq, OtaState::Valid)) {
+      !write_ota_entry(flash, *map.otadata(), boot.entry_sector, make_ota_entry(boot.entry_seq, OtaState::Valid))) {
     return false;
   }
   if (boot.app.secure_version > efuse.floor()) efuse.raise_to(boot.app.secure_version);

@@ -2,17 +2,11 @@
 
 #include <cstring>
 
-#include "vt132/core/bytes.hpp"
-
 namespace vt132::core::boot {
-namespace {
-constexpr uint16_t kEntryMagic = 0x50AA;
-constexpr size_t kEntrySize = 32;
-}  // namespace
 
 const Partition* PartitionMap::ota_app(int index) const {
   for (size_t i = 0; i < count; ++i) {
-    if (entries[i].type == kPartTypeApp && entries[i].subtype == kSubtypeOta0 + index) return &entries[i];
+    if (entries[i].type == kPartTypeApp && entries[i].subtype == kAppSubtypeOta0 + index) return &entries[i];
   }
   return nullptr;
 }
@@ -25,24 +19,37 @@ int PartitionMap::ota_app_count() const {
 
 const Partition* PartitionMap::otadata() const {
   for (size_t i = 0; i < count; ++i) {
-    if (entries[i].type == kPartTypeData && entries[i].subtype == kSubtypeDataOta) return &entries[i];
+    if (entries[i].type == kPartTypeData && entries[i].subtype == kDataSubtypeOta) return &entries[i];
   }
   return nullptr;
 }
 
+namespace {
+// Large for a stack, so kept out of it; read_partition_map runs once per boot.
+struct TableWork {
+  uint8_t area[kPartitionTableSize];
+  PartitionTable table;
+};
+TableWork g_work;
+}  // namespace
+
 bool read_partition_map(port::Flash& flash, PartitionMap& out) {
   out.count = 0;
-  uint8_t e[kEntrySize];
-  for (size_t i = 0; i < kMaxPartitions; ++i) {
-    if (!flash.read(kPartitionTableOffset + static_cast<uint32_t>(i * kEntrySize), e, sizeof e)) return false;
-    if (load_le16(e) != kEntryMagic) break;
+  PartitionProblem problem;
+  if (!flash.read(kPartitionTableOffset, g_work.area, sizeof g_work.area) ||
+      parse_partition_table(ByteView{g_work.area, sizeof g_work.area}, g_work.table, problem) != PartitionError::Ok ||
+      validate_partition_table(g_work.table, flash.size(), problem) != PartitionError::Ok ||
+      g_work.table.count > kMaxMapPartitions) {
+    return false;
+  }
+  for (size_t i = 0; i < g_work.table.count; ++i) {
+    const PartitionEntry& e = g_work.table.entries[i];
     Partition& p = out.entries[out.count++];
-    p.type = e[2];
-    p.subtype = e[3];
-    p.offset = load_le32(e + 4);
-    p.size = load_le32(e + 8);
-    std::memcpy(p.label, e + 12, 16);
-    p.label[16] = '\0';
+    p.type = e.type;
+    p.subtype = e.subtype;
+    p.offset = e.offset;
+    p.size = e.size;
+    std::memcpy(p.label, e.label, sizeof p.label);
   }
   return out.otadata() != nullptr && out.ota_app_count() >= 2;
 }

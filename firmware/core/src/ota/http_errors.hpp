@@ -9,19 +9,19 @@ inline OtaResult ota_error_from_http(HttpError e) {
   OtaResult r;
   switch (e) {
     case HttpError::Ok: break;
-    case HttpError::BadUrl: r.error = OtaError::BadUrl; break;
-    case HttpError::Tls: r.error = OtaError::Tls; break;
-    case HttpError::Timeout: r.error = OtaError::Timeout; break;
+    case HttpError::BadUrl: r.error = UpdateError::BadUrl; break;
+    case HttpError::Tls: r.error = UpdateError::Tls; break;
+    case HttpError::Timeout: r.error = UpdateError::Timeout; break;
     case HttpError::Protocol:
-    case HttpError::TooManyRedirects: r.error = OtaError::BadResponse; break;
-    default: r.error = OtaError::Network; break;
+    case HttpError::TooManyRedirects: r.error = UpdateError::BadResponse; break;
+    default: r.error = UpdateError::Network; break;
   }
   return r;
 }
 
 inline OtaResult ota_http_status(int status) {
   OtaResult r;
-  r.error = OtaError::Http;
+  r.error = UpdateError::Http;
   r.http_status = status;
   return r;
 }

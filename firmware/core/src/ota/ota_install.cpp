@@ -12,7 +12,7 @@ namespace {
 
 constexpr size_t kMaxSignature = 80;  // DER ECDSA P-256 is at most 72 bytes
 
-OtaResult fail(OtaError e) {
+OtaResult fail(UpdateError e) {
   OtaResult r;
   r.error = e;
   return r;
@@ -51,7 +51,7 @@ OtaResult fetch_small(HttpClient& http, const char* url, uint8_t* out, size_t ca
   if (resp.status != 200) return ota_http_status(resp.status);
   len = 0;
   for (;;) {
-    if (len == cap) return fail(OtaError::BadManifest);
+    if (len == cap) return fail(UpdateError::BadManifest);
     const int n = http.read_body(out + len, cap - len);
     if (n < 0) return ota_error_from_http(http.last_error());
     if (n == 0) break;
@@ -65,34 +65,34 @@ OtaResult fetch_small(HttpClient& http, const char* url, uint8_t* out, size_t ca
 OtaResult check_manifest(const OtaPorts& ports, const OtaQuery& q, InstallWork& w,
                          const boot::Partition& slot, const AppDescriptor& running) {
   const bool need_signature = ports.verifier != nullptr;
-  if (!q.manifest_url[0]) return fail(need_signature ? OtaError::Signature : OtaError::Ok);
+  if (!q.manifest_url[0]) return fail(need_signature ? UpdateError::Signature : UpdateError::Ok);
   OtaResult r = fetch_small(w.http, q.manifest_url, reinterpret_cast<uint8_t*>(w.manifest_text),
                             kMaxManifestSize, w.manifest_len);
   if (!r.ok()) return r;
   if (need_signature) {
-    if (!q.signature_url[0]) return fail(OtaError::Signature);
+    if (!q.signature_url[0]) return fail(UpdateError::Signature);
     r = fetch_small(w.http, q.signature_url, w.signature, sizeof w.signature, w.signature_len);
-    if (r.error == OtaError::BadManifest) return fail(OtaError::Signature);
+    if (r.error == UpdateError::BadManifest) return fail(UpdateError::Signature);
     if (!r.ok()) return r;
     const Sha256Digest digest =
         Sha256::of(reinterpret_cast<const uint8_t*>(w.manifest_text), w.manifest_len);
-    if (!ports.verifier->verify(digest, w.signature, w.signature_len)) return fail(OtaError::Signature);
+    if (!ports.verifier->verify(digest, w.signature, w.signature_len)) return fail(UpdateError::Signature);
   }
   if (parse_manifest(w.manifest_text, w.manifest_len, w.manifest) != ManifestError::Ok) {
-    return fail(OtaError::BadManifest);
+    return fail(UpdateError::BadManifest);
   }
   w.have_manifest = true;
   const Manifest& m = w.manifest;
-  if (std::strcmp(m.project, running.project_name) != 0) return fail(OtaError::WrongProject);
-  if (std::strcmp(m.chip, chip_name(kChipEsp32)) != 0) return fail(OtaError::WrongChip);
+  if (std::strcmp(m.project, running.project_name) != 0) return fail(UpdateError::WrongProject);
+  if (std::strcmp(m.chip, chip_name(kChipEsp32)) != 0) return fail(UpdateError::WrongChip);
   const int64_t now = ports.clock.unix_time();
-  if (now != 0 && m.expires <= now) return fail(OtaError::Expired);
-  if (m.secure_version < ports.efuse.floor()) return fail(OtaError::OlderThanAllowed);
-  if (m.size > slot.size) return fail(OtaError::TooLarge);
+  if (now != 0 && m.expires <= now) return fail(UpdateError::Expired);
+  if (m.secure_version < ports.efuse.floor()) return fail(UpdateError::OlderThanAllowed);
+  if (m.size > slot.size) return fail(UpdateError::TooLarge);
   Version mv;
   if (parse_version(m.version, mv) != VersionError::Ok || compare_versions(mv, q.version) != 0 ||
       mv.text() != q.version.text()) {
-    return fail(OtaError::VersionMismatch);
+    return fail(UpdateError::VersionMismatch);
   }
   return OtaResult{};
 }
@@ -101,29 +101,29 @@ OtaResult image_error(ImageError e) {
   switch (e) {
     case ImageError::Ok: return OtaResult{};
     case ImageError::Truncated:
-    case ImageError::SegmentOverrunsFile: return fail(OtaError::Truncated);
-    case ImageError::TooLarge: return fail(OtaError::TooLarge);
-    case ImageError::WrongChip: return fail(OtaError::WrongChip);
-    case ImageError::ChecksumMismatch: return fail(OtaError::ChecksumMismatch);
-    case ImageError::Sha256Mismatch: return fail(OtaError::Sha256Mismatch);
-    default: return fail(OtaError::BadImage);
+    case ImageError::SegmentOverrunsFile: return fail(UpdateError::Truncated);
+    case ImageError::TooLarge: return fail(UpdateError::TooLarge);
+    case ImageError::WrongChip: return fail(UpdateError::WrongChip);
+    case ImageError::ChecksumMismatch: return fail(UpdateError::ChecksumMismatch);
+    case ImageError::Sha256Mismatch: return fail(UpdateError::Sha256Mismatch);
+    default: return fail(UpdateError::BadImage);
   }
 }
 
 // Consumes one chunk of the download: image checks as early as the bytes allow, then flash.
 OtaResult take_chunk(const OtaPorts& ports, InstallWork& w, const uint8_t* data, size_t n,
                      size_t limit, const OtaOptions& options) {
-  if (n > limit - w.writer.written()) return fail(OtaError::TooLarge);
+  if (n > limit - w.writer.written()) return fail(UpdateError::TooLarge);
   const ImageError e = w.image.feed(data, n);
   // Structural problems and a wrong chip are final now; checksum and hash wait for the end.
   if (e != ImageError::Ok && (e <= ImageError::TooLarge || e == ImageError::WrongChip)) return image_error(e);
   const ImageInfo& info = w.image.info();
   if (info.has_app_desc && info.app.secure_version < ports.efuse.floor()) {
-    return fail(OtaError::OlderThanAllowed);
+    return fail(UpdateError::OlderThanAllowed);
   }
   const size_t before = w.writer.written();
   w.file_hash.update(data, n);
-  if (!w.writer.write(data, n)) return fail(OtaError::Flash);
+  if (!w.writer.write(data, n)) return fail(UpdateError::Flash);
   if (options.on_progress) {
     for (size_t d = before / kProgressStep; d < w.writer.written() / kProgressStep; ++d) {
       options.on_progress(options.progress_user);
@@ -143,10 +143,10 @@ OtaResult download(const OtaPorts& ports, const OtaQuery& q, InstallWork& w, siz
     const HttpError he = w.http.get(q.image_url, have, resp);
     if (he == HttpError::Ok) {
       if (resp.status != 200 && resp.status != 206) return ota_http_status(resp.status);
-      if (resp.status == 206 && resp.range_start != static_cast<int64_t>(have)) return fail(OtaError::BadResponse);
+      if (resp.status == 206 && resp.range_start != static_cast<int64_t>(have)) return fail(UpdateError::BadResponse);
       if (resp.content_length >= 0 &&
           static_cast<uint64_t>(resp.content_length) + (resp.status == 206 ? have : 0) > limit) {
-        return fail(OtaError::TooLarge);
+        return fail(UpdateError::TooLarge);
       }
       // A server that ignores Range sends everything again: skip what is already written.
       size_t skip = resp.status == 200 ? have : 0;
@@ -155,7 +155,7 @@ OtaResult download(const OtaPorts& ports, const OtaQuery& q, InstallWork& w, siz
         if (n == 0) {
           w.http.close();
           if (skip == 0) return OtaResult{};
-          last = fail(OtaError::Truncated);
+          last = fail(UpdateError::Truncated);
           break;
         }
         if (n < 0) {
@@ -174,7 +174,7 @@ OtaResult download(const OtaPorts& ports, const OtaQuery& q, InstallWork& w, siz
       }
     } else {
       last = ota_error_from_http(he);
-      if (last.error == OtaError::Tls || last.error == OtaError::BadUrl) return last;
+      if (last.error == UpdateError::Tls || last.error == UpdateError::BadUrl) return last;
     }
     w.http.close();
     if (++resumes > options.max_resumes) return last;
@@ -192,19 +192,19 @@ OtaResult verify_written(const OtaPorts& ports, const OtaQuery& q, InstallWork& 
   const ImageInfo& info = w.image.info();
   // The signed hash speaks first: it names tampering whatever the image's own checks say.
   if (w.have_manifest && (size != w.manifest.size || streamed != w.manifest.sha256)) {
-    return fail(OtaError::Sha256Mismatch);
+    return fail(UpdateError::Sha256Mismatch);
   }
   if (e != ImageError::Ok) return image_error(e);
   if (w.have_manifest && info.app.secure_version != w.manifest.secure_version) {
-    return fail(OtaError::VersionMismatch);
+    return fail(UpdateError::VersionMismatch);
   }
   Version v;
   if (parse_version(info.app.version, v) != VersionError::Ok || compare_versions(v, q.version) != 0) {
-    return fail(OtaError::VersionMismatch);
+    return fail(UpdateError::VersionMismatch);
   }
-  if (std::strcmp(info.app.project_name, running.project_name) != 0) return fail(OtaError::WrongProject);
+  if (std::strcmp(info.app.project_name, running.project_name) != 0) return fail(UpdateError::WrongProject);
   const boot::SlotImage stored = boot::check_slot_image(ports.flash, slot, kChipEsp32, size);
-  if (!stored.ok() || stored.file_sha256 != streamed) return fail(OtaError::Flash);
+  if (!stored.ok() || stored.file_sha256 != streamed) return fail(UpdateError::Flash);
   return OtaResult{};
 }
 
@@ -212,22 +212,22 @@ OtaResult verify_written(const OtaPorts& ports, const OtaQuery& q, InstallWork& 
 
 OtaResult ota_install(const OtaPorts& ports, const OtaQuery& query, const boot::PartitionMap& map, int slot,
                       const AppDescriptor& running, const OtaOptions& options) {
-  if (!query.valid) return fail(OtaError::NoRelease);
+  if (!query.valid) return fail(UpdateError::NoRelease);
   const boot::Partition* part = map.ota_app(slot);
-  if (!part) return fail(OtaError::Flash);
+  if (!part) return fail(UpdateError::Flash);
   Scoped<InstallWork> w(ports.heap, ports.net, options.timeout_ms, ports.flash, *part);
-  if (!w) return fail(OtaError::NoMemory);
+  if (!w) return fail(UpdateError::NoMemory);
   OtaResult r = check_manifest(ports, query, *w, *part, running);
   if (!r.ok()) return r;
   // The download is cut off at the manifest's size, or at the slot size without one.
   const size_t limit = w->have_manifest ? w->manifest.size : part->size;
-  if (!w->have_manifest && query.image_size > part->size) return fail(OtaError::TooLarge);
+  if (!w->have_manifest && query.image_size > part->size) return fail(UpdateError::TooLarge);
   r = download(ports, query, *w, limit, options);
   if (!r.ok()) return r;
-  if (!w->writer.flush()) return fail(OtaError::Flash);
+  if (!w->writer.flush()) return fail(UpdateError::Flash);
   r = verify_written(ports, query, *w, *part, running);
   if (!r.ok()) return r;
-  if (!boot::select_slot_for_boot(ports.flash, *map.otadata(), slot, map.ota_app_count())) return fail(OtaError::Flash);
+  if (!boot::select_slot_for_boot(ports.flash, *map.otadata(), slot, map.ota_app_count())) return fail(UpdateError::Flash);
   return OtaResult{};
 }
 

@@ -14,7 +14,7 @@ struct QueryWork {
   uint8_t buf[512];
 };
 
-OtaResult fail(OtaError e) {
+OtaResult fail(UpdateError e) {
   OtaResult r;
   r.error = e;
   return r;
@@ -28,14 +28,14 @@ OtaResult query_image(QueryWork& w, size_t first, OtaQuery& out) {
   size_t n = first;
   for (;;) {
     const ImageError e = stream.feed(w.buf, n);
-    if (e != ImageError::Ok && e <= ImageError::TooLarge) return fail(OtaError::BadImage);
+    if (e != ImageError::Ok && e <= ImageError::TooLarge) return fail(UpdateError::BadImage);
     if (stream.info().has_app_desc) break;
     const int got = w.http.read_body(w.buf, sizeof w.buf);
-    if (got <= 0) return fail(OtaError::Truncated);
+    if (got <= 0) return fail(UpdateError::Truncated);
     n = static_cast<size_t>(got);
   }
   if (parse_version(stream.info().app.version, out.version) != VersionError::Ok) {
-    return fail(OtaError::BadImage);
+    return fail(UpdateError::BadImage);
   }
   out.direct_image = true;
   std::memcpy(out.image_url, w.http.url(), std::strlen(w.http.url()) + 1);
@@ -50,22 +50,22 @@ bool is_https(const char* url) {
 // http:// is allowed only for the direct-image path: a release document names the image
 // and its manifest, so it and everything it points at must come over verified TLS.
 OtaResult query_json(QueryWork& w, size_t first, OtaQuery& out) {
-  if (!is_https(w.http.url())) return fail(OtaError::Insecure);
+  if (!is_https(w.http.url())) return fail(UpdateError::Insecure);
   size_t n = first;
   for (;;) {
-    if (!w.scanner.feed(reinterpret_cast<const char*>(w.buf), n)) return fail(OtaError::BadResponse);
+    if (!w.scanner.feed(reinterpret_cast<const char*>(w.buf), n)) return fail(UpdateError::BadResponse);
     const int got = w.http.read_body(w.buf, sizeof w.buf);
     if (got < 0) return ota_error_from_http(w.http.last_error());
     if (got == 0) break;
     n = static_cast<size_t>(got);
   }
   const ScanError e = w.scanner.finish();
-  if (e == ScanError::NoRelease) return fail(OtaError::NoRelease);
-  if (e != ScanError::Ok) return fail(OtaError::BadResponse);
+  if (e == ScanError::NoRelease) return fail(UpdateError::NoRelease);
+  if (e != ScanError::Ok) return fail(UpdateError::BadResponse);
   const ReleaseInfo& rel = w.scanner.release();
   if (!is_https(rel.image.url) || (rel.manifest.found && !is_https(rel.manifest.url)) ||
       (rel.signature.found && !is_https(rel.signature.url))) {
-    return fail(OtaError::Insecure);
+    return fail(UpdateError::Insecure);
   }
   out.version = rel.version;
   out.direct_image = false;
@@ -82,7 +82,7 @@ OtaResult query_json(QueryWork& w, size_t first, OtaQuery& out) {
 OtaResult ota_query(const OtaPorts& ports, const char* url, const OtaOptions& options, OtaQuery& out) {
   out = OtaQuery{};
   Scoped<QueryWork> w(ports.heap, ports.net, options.timeout_ms, options);
-  if (!w) return fail(OtaError::NoMemory);
+  if (!w) return fail(UpdateError::NoMemory);
   HttpResponse resp;
   const HttpError he = w->http.get(url, 0, resp);
   if (he != HttpError::Ok) return ota_error_from_http(he);
@@ -94,11 +94,11 @@ OtaResult ota_query(const OtaPorts& ports, const char* url, const OtaOptions& op
                                               w->buf[start] == '\r' || w->buf[start] == '\t')) {
     ++start;
   }
-  if (got == 0 || start == static_cast<size_t>(got)) return fail(OtaError::BadResponse);
+  if (got == 0 || start == static_cast<size_t>(got)) return fail(UpdateError::BadResponse);
   OtaResult r;
   if (w->buf[0] == kImageMagic) r = query_image(*w, static_cast<size_t>(got), out);
   else if (w->buf[start] == '{' || w->buf[start] == '[') r = query_json(*w, static_cast<size_t>(got), out);
-  else r = fail(OtaError::BadResponse);
+  else r = fail(UpdateError::BadResponse);
   out.valid = r.ok();
   return r;
 }

@@ -1,22 +1,15 @@
 #pragma once
-// The partitions the bootloader and the OTA code need, read from the table at 0x8000.
-//
-// A deliberately small reader: core partition_table.hpp (the one implementation of the
-// format, shared with the tools) was still an empty placeholder when this was written, so
-// this reads only the 32-byte entries and does not check the MD5 entry.
+// The partitions the bootloader and the OTA code need, taken from the table at 0x8000
+// after core partition_table.hpp has checked its encoding (MD5 included) and layout.
 #include <cstddef>
 #include <cstdint>
 
+#include "vt132/core/partition_table.hpp"
 #include "vt132/core/port/flash.hpp"
 
 namespace vt132::core::boot {
 
-constexpr uint32_t kPartitionTableOffset = 0x8000;
-constexpr size_t kMaxPartitions = 16;
-constexpr uint8_t kPartTypeApp = 0x00;
-constexpr uint8_t kPartTypeData = 0x01;
-constexpr uint8_t kSubtypeOta0 = 0x10;
-constexpr uint8_t kSubtypeDataOta = 0x00;
+constexpr size_t kMaxMapPartitions = 16;  // the VT132 layout has 5
 
 struct Partition {
   char label[17] = {};
@@ -28,7 +21,7 @@ struct Partition {
 };
 
 struct PartitionMap {
-  Partition entries[kMaxPartitions];
+  Partition entries[kMaxMapPartitions];
   size_t count = 0;
 
   const Partition* ota_app(int index) const;  // app/ota_<index>
@@ -36,7 +29,7 @@ struct PartitionMap {
   const Partition* otadata() const;
 };
 
-// False when there is no table, or no otadata and no OTA app partition in it.
+// False when the table does not parse or validate, or lacks otadata or two OTA slots.
 bool read_partition_map(port::Flash& flash, PartitionMap& out);
 
 }  // namespace vt132::core::boot

@@ -22,7 +22,7 @@ namespace vt132::core {
 
 constexpr uint32_t kProgressStep = 64 * 1024;  // one dot per 64 KiB written
 
-enum class OtaError {
+enum class UpdateError {
   Ok,
   BadUrl,
   Insecure,         // a release JSON or its assets over plain http://
@@ -49,9 +49,9 @@ enum class OtaError {
 };
 
 struct OtaResult {
-  OtaError error = OtaError::Ok;
+  UpdateError error = UpdateError::Ok;
   int http_status = 0;
-  bool ok() const { return error == OtaError::Ok; }
+  bool ok() const { return error == UpdateError::Ok; }
 };
 
 // "SHA-256 MISMATCH", "HTTP 404", ...: the text after "UPDATE FAILED: ".
