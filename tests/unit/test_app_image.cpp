@@ -189,6 +189,18 @@ TEST_SUITE("app_image") {
     CHECK(message(parse({}).problem) == "truncated at offset 0 (in the image header)");
   }
 
+  TEST_CASE("the app descriptor is known once its 256 bytes have arrived, before its segment ends") {
+    const auto image = build_image(small_spec());
+    core::ImageStream stream;
+    REQUIRE(stream.feed(image.data(), core::kAppDescOffset + core::kAppDescSize) == core::ImageError::Ok);
+    CHECK(stream.info().has_app_desc);
+    CHECK(std::string(stream.info().app.version) == "V1.0.0");
+    core::ImageStream wrong;
+    auto bad = image;
+    bad[core::kAppDescOffset] ^= 0xFF;
+    CHECK(wrong.feed(bad.data(), core::kAppDescOffset + core::kAppDescSize) == core::ImageError::NoAppDescriptor);
+  }
+
   TEST_CASE("a wrong chip is reported from the header alone, before any segment arrives") {
     ImageSpec spec = small_spec();
     spec.chip_id = 0x0D;

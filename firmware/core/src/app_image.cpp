@@ -178,9 +178,13 @@ void ImageStream::on_segment_data(const uint8_t* data, size_t len) {
 }
 
 void ImageStream::capture_app_desc(const uint8_t* data, size_t len) {
+  if (desc_len_ == kAppDescSize) return;
   const size_t n = len < kAppDescSize - desc_len_ ? len : kAppDescSize - desc_len_;
   std::memcpy(desc_ + desc_len_, data, n);
   desc_len_ += n;
+  // Decoded as soon as it is whole: a device reads a version from the first 288 bytes of an
+  // image instead of its whole first segment.
+  if (desc_len_ == kAppDescSize) decode_app_desc();
 }
 
 void ImageStream::decode_app_desc() {
@@ -208,7 +212,7 @@ void ImageStream::decode_app_desc() {
 }
 
 void ImageStream::on_segment_end() {
-  if (segment_ == 0) decode_app_desc();
+  if (segment_ == 0 && desc_len_ < kAppDescSize) decode_app_desc();  // too short: says so
   ++segment_;
   if (segment_ == info_.header.segment_count) {
     begin_padding();
