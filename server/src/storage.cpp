@@ -360,14 +360,25 @@ std::vector<ReleasePtr> Store::releases(std::string_view owner, std::string_view
   return out;
 }
 
-ReleasePtr Store::release_by_id(std::string_view owner, std::string_view name, uint64_t id) const {
-  std::shared_lock lock(mutex_);
-  const RepoState* s = find_state(owner, name);
-  if (s == nullptr) return nullptr;
-  for (const ReleasePtr& r : s->releases) {
-    if (r->id == id) return r;
+ReleasePtr Store::find_release(const RepoState* repo, uint64_t release_id) {
+  if (repo == nullptr) return nullptr;
+  for (const ReleasePtr& r : repo->releases) {
+    if (r->id == release_id) return r;
   }
   return nullptr;
+}
+
+ReleasePtr Store::find_release_with_asset(const RepoState* repo, uint64_t asset_id) {
+  if (repo == nullptr) return nullptr;
+  for (const ReleasePtr& r : repo->releases) {
+    if (r->find_asset(asset_id) != nullptr) return r;
+  }
+  return nullptr;
+}
+
+ReleasePtr Store::release_by_id(std::string_view owner, std::string_view name, uint64_t id) const {
+  std::shared_lock lock(mutex_);
+  return find_release(find_state(owner, name), id);
 }
 
 ReleasePtr Store::release_by_tag(std::string_view owner, std::string_view name, std::string_view tag) const {
@@ -484,12 +495,7 @@ ReleasePtr Store::update_release(std::string_view owner, std::string_view name, 
   check_fields(fields);
   std::unique_lock lock(mutex_);
   RepoState* repo = find_state(owner, name);
-  ReleasePtr old;
-  if (repo != nullptr) {
-    for (const ReleasePtr& r : repo->releases) {
-      if (r->id == id) old = r;
-    }
-  }
+  const ReleasePtr old = find_release(repo, id);
   if (!old) throw StoreError(StoreError::NotFound, "Release", "", "Not Found");
   if (fields.tag_name && *fields.tag_name != old->tag_name) {
     for (const ReleasePtr& r : repo->releases) {
@@ -564,12 +570,7 @@ UploadResult Store::commit_upload(std::string_view owner, std::string_view name,
 
   std::unique_lock lock(mutex_);
   RepoState* repo = find_state(owner, name);
-  ReleasePtr old;
-  if (repo != nullptr) {
-    for (const ReleasePtr& r : repo->releases) {
-      if (r->id == release_id) old = r;
-    }
-  }
+  const ReleasePtr old = find_release(repo, release_id);
   if (!old) throw StoreError(StoreError::NotFound, "Release", "", "Not Found");
   if (const Asset* existing = old->find_asset(asset_name)) {
     if (existing->sha256 == sha256 && existing->size == upload->size()) return UploadResult{*existing, false};
@@ -612,12 +613,7 @@ Asset Store::update_asset(std::string_view owner, std::string_view name, uint64_
   }
   std::unique_lock lock(mutex_);
   RepoState* repo = find_state(owner, name);
-  ReleasePtr old;
-  if (repo != nullptr) {
-    for (const ReleasePtr& r : repo->releases) {
-      if (r->find_asset(asset_id) != nullptr) old = r;
-    }
-  }
+  const ReleasePtr old = find_release_with_asset(repo, asset_id);
   if (!old) throw StoreError(StoreError::NotFound, "ReleaseAsset", "", "Not Found");
   if (new_name) {
     const Asset* other = old->find_asset(*new_name);
@@ -642,12 +638,7 @@ Asset Store::update_asset(std::string_view owner, std::string_view name, uint64_
 void Store::delete_asset(std::string_view owner, std::string_view name, uint64_t asset_id) {
   std::unique_lock lock(mutex_);
   RepoState* repo = find_state(owner, name);
-  ReleasePtr old;
-  if (repo != nullptr) {
-    for (const ReleasePtr& r : repo->releases) {
-      if (r->find_asset(asset_id) != nullptr) old = r;
-    }
-  }
+  const ReleasePtr old = find_release_with_asset(repo, asset_id);
   if (!old) throw StoreError(StoreError::NotFound, "ReleaseAsset", "", "Not Found");
   Release r = *old;
   r.assets.erase(std::remove_if(r.assets.begin(), r.assets.end(),

@@ -191,6 +191,9 @@ class Store {
   RepoState* find_state(std::string_view owner, std::string_view name);
   const RepoState* find_state(std::string_view owner, std::string_view name) const;
   RepoState& find_or_create_state(std::string_view owner, std::string_view name);
+  // Callers hold the lock; null when the repo or release does not exist.
+  static ReleasePtr find_release(const RepoState* repo, uint64_t release_id);
+  static ReleasePtr find_release_with_asset(const RepoState* repo, uint64_t asset_id);
   std::filesystem::path release_dir(const RepoState& repo, uint64_t id) const;
   void save_release(const RepoState& repo, const Release& release) const;
   void replace_release(RepoState& repo, ReleasePtr release);
