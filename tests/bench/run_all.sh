@@ -52,5 +52,10 @@ row "device heap peak vs 16 KiB budget" "$(grep -o 'peak [0-9]* bytes' "$log" | 
 if [ "${BENCH_QUICK:-0}" != 1 ]; then
   row "releases/latest req/s vs nginx (>= 0.5)" "$(grep -o 'releases/latest: .*ratio [0-9.]*' "$log" | awk '{print $NF}')x"
   row "image throughput vs nginx (>= 0.9)" "$(grep -o 'image 1.1 MB: .*ratio [0-9.]*' "$log" | awk '{print $NF}')x"
-  grep -E '^\[.*\] (metadata during|server peak RSS)' "$log" | while read -r line; do row "slow clients" "${line:0:40}"; done
+  grep -E '^\[.*\] metadata during' "$log" | while read -r line; do
+    row "1,000 slow downloads ${line%%]*}]: metadata p99" "$(grep -o 'p99 [0-9.]*ms' <<<"$line") (< 100ms)"
+  done
+  grep -E '^\[.*\] server peak RSS' "$log" | while read -r line; do
+    row "1,000 slow downloads ${line%%]*}]: server RSS" "$(grep -o 'RSS: [0-9]* MB' <<<"$line" | cut -c6-) (< 300 MB)"
+  done
 fi
