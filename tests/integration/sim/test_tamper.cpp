@@ -112,6 +112,15 @@ TEST_SUITE("tamper") {
     expect_refused(f, *sim, "SHA-256 MISMATCH");
   }
 
+  TEST_CASE("a manifest that describes another asset is refused before download") {
+    Fixture f;
+    ReleaseOptions o;
+    o.manifest_image = "VT132-debug.bin";
+    f.publish(Fixture::image("V1.1.0"), o);
+    auto sim = f.start_online(f.latest_url());
+    expect_refused(f, *sim, "BAD MANIFEST");
+  }
+
   TEST_CASE("a secure_version below the anti-rollback floor is refused") {
     Fixture f;
     // The board runs secure_version 2 and has burnt its floor to 2.

@@ -63,7 +63,7 @@ OtaResult fetch_small(HttpClient& http, const char* url, uint8_t* out, size_t ca
 
 // docs/manifest.md "What a device checks": steps 1-5, before any flash is touched.
 OtaResult check_manifest(const OtaPorts& ports, const OtaQuery& q, InstallWork& w,
-                         const boot::Partition& slot, const AppDescriptor& running) {
+                         const boot::Partition& slot, const AppDescriptor& running, const char* asset_name) {
   const bool need_signature = ports.verifier != nullptr;
   if (!q.manifest_url[0]) return fail(need_signature ? UpdateError::Signature : UpdateError::Ok);
   OtaResult r = fetch_small(w.http, q.manifest_url, reinterpret_cast<uint8_t*>(w.manifest_text),
@@ -85,6 +85,8 @@ OtaResult check_manifest(const OtaPorts& ports, const OtaQuery& q, InstallWork& 
   const Manifest& m = w.manifest;
   if (std::strcmp(m.project, running.project_name) != 0) return fail(UpdateError::WrongProject);
   if (std::strcmp(m.chip, chip_name(kChipEsp32)) != 0) return fail(UpdateError::WrongChip);
+  // A manifest describes one asset; one naming another is from another release (mix and match).
+  if (std::strcmp(m.image, asset_name) != 0) return fail(UpdateError::BadManifest);
   const int64_t now = ports.clock.unix_time();
   if (now != 0 && m.expires <= now) return fail(UpdateError::Expired);
   if (m.secure_version < ports.efuse.floor()) return fail(UpdateError::OlderThanAllowed);
@@ -217,7 +219,7 @@ OtaResult ota_install(const OtaPorts& ports, const OtaQuery& query, const boot::
   if (!part) return fail(UpdateError::Flash);
   Scoped<InstallWork> w(ports.heap, ports.net, options.timeout_ms, ports.flash, *part);
   if (!w) return fail(UpdateError::NoMemory);
-  OtaResult r = check_manifest(ports, query, *w, *part, running);
+  OtaResult r = check_manifest(ports, query, *w, *part, running, options.image_asset_name);
   if (!r.ok()) return r;
   // The download is cut off at the manifest's size, or at the slot size without one.
   const size_t limit = w->have_manifest ? w->manifest.size : part->size;

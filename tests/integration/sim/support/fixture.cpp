@@ -78,7 +78,7 @@ std::string Fixture::publish(const std::string& img, const ReleaseOptions& o) {
     m.version = o.tag;
     m.secure_version = o.manifest_secure_version;
     m.chip = o.chip;
-    m.image = o.image_asset;
+    m.image = o.manifest_image.empty() ? o.image_asset : o.manifest_image;
     m.size = static_cast<uint32_t>(img.size());
     m.sha256 = digest;
     m.prerelease = o.prerelease;

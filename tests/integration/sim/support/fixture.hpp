@@ -22,6 +22,7 @@ struct ReleaseOptions {
   uint32_t manifest_secure_version = 0;
   std::string manifest_sha256;        // override (hex) to fake a mismatch
   std::string image_asset = "VT132.bin";
+  std::string manifest_image;         // override the manifest's "image" (default: image_asset)
 };
 
 class Fixture {
