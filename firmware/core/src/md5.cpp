@@ -31,8 +31,7 @@ void Md5::reset() {
   state_[1] = 0xefcdab89;
   state_[2] = 0x98badcfe;
   state_[3] = 0x10325476;
-  block_len_ = 0;
-  total_len_ = 0;
+  blocks_.reset();
 }
 
 void Md5::compress(const uint8_t* block) {
@@ -74,38 +73,16 @@ void Md5::compress(const uint8_t* block) {
 }
 
 void Md5::update(const uint8_t* data, size_t len) {
-  if (len == 0) return;  // data may be null then; memcpy must not see it
-  total_len_ += len;
-  if (block_len_ > 0) {
-    const size_t take = len < 64 - block_len_ ? len : 64 - block_len_;
-    std::memcpy(block_ + block_len_, data, take);
-    block_len_ += take;
-    data += take;
-    len -= take;
-    if (block_len_ < 64) return;
-    compress(block_);
-    block_len_ = 0;
-  }
-  for (; len >= 64; data += 64, len -= 64) compress(data);
-  if (len > 0) {
-    std::memcpy(block_, data, len);
-    block_len_ = len;
-  }
+  blocks_.absorb(data, len, [this](const uint8_t* block) { compress(block); });
 }
 
 Md5Digest Md5::finish() {
-  // Padding: 0x80, zeros up to 56 mod 64, then the bit length little-endian.
-  const uint64_t bit_len = total_len_ * 8;
-  block_[block_len_++] = 0x80;
-  if (block_len_ > 56) {
-    std::memset(block_ + block_len_, 0, 64 - block_len_);
-    compress(block_);
-    block_len_ = 0;
-  }
-  std::memset(block_ + block_len_, 0, 56 - block_len_);
-  store_le32(block_ + 56, static_cast<uint32_t>(bit_len));
-  store_le32(block_ + 60, static_cast<uint32_t>(bit_len >> 32));
-  compress(block_);
+  // MD5 stores the bit length little-endian.
+  blocks_.finish([this](const uint8_t* block) { compress(block); },
+                 [](uint8_t* at, uint64_t bits) {
+                   store_le32(at, static_cast<uint32_t>(bits));
+                   store_le32(at + 4, static_cast<uint32_t>(bits >> 32));
+                 });
   Md5Digest out;
   for (int i = 0; i < 4; ++i) store_le32(out.data() + 4 * i, state_[i]);
   return out;

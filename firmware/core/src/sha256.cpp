@@ -38,8 +38,7 @@ void Sha256::reset() {
   static constexpr uint32_t kInitial[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                            0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
   std::memcpy(state_, kInitial, sizeof state_);
-  block_len_ = 0;
-  total_len_ = 0;
+  blocks_.reset();
 }
 
 void Sha256::compress(const uint8_t* block) {
@@ -76,35 +75,15 @@ void Sha256::compress(const uint8_t* block) {
 }
 
 void Sha256::update(const uint8_t* data, size_t len) {
-  total_len_ += len;
-  if (block_len_ > 0) {
-    const size_t take = len < 64 - block_len_ ? len : 64 - block_len_;
-    std::memcpy(block_ + block_len_, data, take);
-    block_len_ += take;
-    data += take;
-    len -= take;
-    if (block_len_ < 64) return;
-    compress(block_);
-    block_len_ = 0;
-  }
-  for (; len >= 64; data += 64, len -= 64) compress(data);
-  if (len > 0) {
-    std::memcpy(block_, data, len);
-    block_len_ = len;
-  }
+  blocks_.absorb(data, len, [this](const uint8_t* block) { compress(block); });
 }
 
 Sha256Digest Sha256::finish() {
-  const uint64_t bit_len = total_len_ * 8;
-  block_[block_len_++] = 0x80;
-  if (block_len_ > 56) {
-    std::memset(block_ + block_len_, 0, 64 - block_len_);
-    compress(block_);
-    block_len_ = 0;
-  }
-  std::memset(block_ + block_len_, 0, 56 - block_len_);
-  for (int i = 0; i < 8; ++i) block_[56 + i] = static_cast<uint8_t>(bit_len >> (56 - 8 * i));
-  compress(block_);
+  // SHA-256 stores the bit length big-endian.
+  blocks_.finish([this](const uint8_t* block) { compress(block); },
+                 [](uint8_t* at, uint64_t bits) {
+                   for (int i = 0; i < 8; ++i) at[i] = static_cast<uint8_t>(bits >> (56 - 8 * i));
+                 });
   Sha256Digest out;
   for (int i = 0; i < 8; ++i) store_be32(out.data() + 4 * i, state_[i]);
   return out;

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "vt132/core/hash_blocks.hpp"
+
 namespace vt132::core {
 
 using Md5Digest = std::array<uint8_t, 16>;
@@ -23,9 +25,7 @@ class Md5 {
   void compress(const uint8_t* block);
 
   uint32_t state_[4];
-  uint8_t block_[64];
-  size_t block_len_;
-  uint64_t total_len_;
+  HashBlocks blocks_;
 };
 
 // Lower-case hex of a digest into `out` (33 bytes: 32 digits and a NUL).

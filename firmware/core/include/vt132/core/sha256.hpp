@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "vt132/core/hash_blocks.hpp"
+
 namespace vt132::core {
 
 using Sha256Digest = std::array<uint8_t, 32>;
@@ -24,9 +26,7 @@ class Sha256 {
   void compress(const uint8_t* block);
 
   uint32_t state_[8];
-  uint8_t block_[64];
-  size_t block_len_;
-  uint64_t total_len_;
+  HashBlocks blocks_;
 };
 
 // Lower-case hex of a digest into `out` (65 bytes: 64 digits and a NUL).
