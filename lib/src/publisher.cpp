@@ -32,6 +32,12 @@ std::string string_field(const nlohmann::json& j, const char* key) {
   return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
 }
 
+// Ids from the server's answers; a missing or non-numeric one is the server's fault, said so.
+int64_t id_field(const nlohmann::json& j, const char* what) {
+  if (j.is_object() && j.contains("id") && j["id"].is_number_integer()) return j["id"].get<int64_t>();
+  throw Error(std::string("the server's ") + what + " object has no numeric id");
+}
+
 bool bool_field(const nlohmann::json& j, const char* key) {
   return j.contains(key) && j[key].is_boolean() && j[key].get<bool>();
 }
@@ -117,7 +123,7 @@ void upload_one(GitHubClient& api, const PublishRequest& r, const std::string& u
 // differs only when asked (the old asset is deleted only right before its replacement).
 void sync_assets(GitHubClient& api, const PublishRequest& r, const std::string& base, const nlohmann::json& release,
                  const LocalRelease& local, PublishResult& result) {
-  const std::string id = std::to_string(release["id"].get<int64_t>());
+  const std::string id = std::to_string(id_field(release, "release"));
   const nlohmann::json remote = api.get(base + "/releases/" + id + "/assets?per_page=100");
   const std::string upload_url = string_field(release, "upload_url");
   if (upload_url.empty()) throw Error("the server's release object has no upload_url");
@@ -139,7 +145,7 @@ void sync_assets(GitHubClient& api, const PublishRequest& r, const std::string& 
         throw Error("asset " + a.name + " on the server differs from the local file (" + printable(theirs) +
                     " there, " + a.digest + " here); re-run with --replace to delete it and upload the local one");
       }
-      api.del(base + "/releases/assets/" + std::to_string((*existing)["id"].get<int64_t>()));
+      api.del(base + "/releases/assets/" + std::to_string(id_field(*existing, "asset")));
       ++result.replaced;
     } else {
       ++result.uploaded;
@@ -168,8 +174,7 @@ PublishResult publish_release(const PublishRequest& r) {
     r.say(std::string("found ") + (bool_field(release, "draft") ? "draft" : "published") + " release " + tag +
           " in " + repo + "; finishing it");
   }
-  if (!release.contains("id") || !release["id"].is_number_integer()) throw Error("the server's release object has no id");
-  result.release_id = release["id"].get<int64_t>();
+  result.release_id = id_field(release, "release");
   sync_assets(api, r, base, release, local, result);
   if (!r.draft && bool_field(release, "draft")) {
     release = api.patch(base + "/releases/" + std::to_string(result.release_id), {{"draft", false}});
