@@ -9,7 +9,7 @@ namespace vt132::hostport {
 
 class FdSerial : public core::port::Serial {
  public:
-  // Uses stdin/stdout.
+  // Uses stdin/stdout; a terminal on stdin is switched to UART-like input (restored at exit).
   FdSerial();
   // Opens a new pty master; slave_path() names the device for the terminal program.
   static FdSerial open_pty();
@@ -22,9 +22,12 @@ class FdSerial : public core::port::Serial {
   const std::string& slave_path() const { return slave_; }
 
  private:
+  explicit FdSerial(int pty_master) : in_(pty_master), out_(pty_master), pty_(true) {}
+
   int in_ = 0;
   int out_ = 1;
   bool pty_ = false;
+  bool tty_ = false;  // stdin is the user's terminal: Ctrl-D means power off
   bool eof_ = false;
   std::string slave_;
 };

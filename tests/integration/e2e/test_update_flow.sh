@@ -50,6 +50,42 @@ test_the_readme_main_command_updates_a_device_through_the_local_server() {
   expect_contains "$out" "vt132-ota-server stopped."
 }
 
+test_on_a_terminal_the_main_command_lets_the_user_type_the_update_and_power_cycle() {
+  command -v tmux >/dev/null || fail "tmux is needed"
+  local port=$((20000 + RANDOM % 20000))
+  session="vt132-demo-$$"
+  tmux new-session -d -s "$session" -x 120 -y 50 \
+    "VT132_SKIP_SETUP=1 VT132_BUILD_DIR='$(dirname "$BIN")' VT132_DEMO_DIR='$PWD/demo' VT132_DEMO_PORT=$port \
+     VT132_DEMO_HTTP_PORT=$((port + 20000)) bash '$REPO_ROOT/scripts/run.sh'"
+  trap 'tmux kill-session -t $session 2>/dev/null' EXIT
+  screen_shows() {  # TEXT: wait until the terminal shows it (60 s at most)
+    for _ in $(seq 1 600); do
+      tmux capture-pane -p -t "$session" -S -200 | grep -qF "$1" && return 0
+      sleep 0.1
+    done
+    fail "terminal never showed '$1': $(tmux capture-pane -p -t "$session" | tail -6)"
+  }
+  type_line() { tmux send-keys -t "$session" -l "$1"; tmux send-keys -t "$session" Enter; }
+  screen_shows "vt132-sim: ready"
+  type_line "AT+W=home,secret"
+  type_line "AT+U=https://127.0.0.1:$port/repos/$repo/releases/latest"
+  type_line "AT+U?"
+  screen_shows "V1.1.0 [NEWER]"
+  type_line "AT+U^"
+  screen_shows "................."
+  tmux send-keys -t "$session" C-d
+  screen_shows "VT132 is off"
+  tmux send-keys -t "$session" Enter
+  screen_shows "boot app1 VT132 V1.1.0"
+  type_line "AT+U\$"
+  screen_shows "RUNNING [app1] [VT132 V1.1.0]"
+  tmux send-keys -t "$session" C-c
+  for _ in $(seq 1 50); do tmux has-session -t "$session" 2>/dev/null || break; sleep 0.1; done
+  if curl -s -o /dev/null --max-time 2 -k "https://127.0.0.1:$port/healthz"; then
+    fail "Ctrl-C did not stop the server"
+  fi
+}
+
 test_a_signed_release_over_https_is_installed_and_runs_after_a_reset() {
   start_server
   setup_device
