@@ -112,21 +112,43 @@ const nlohmann::json* find_asset(const nlohmann::json& remote_assets, const std:
   return nullptr;
 }
 
-void upload_one(GitHubClient& api, const PublishRequest& r, const std::string& upload_url, const LocalAsset& a) {
+nlohmann::json upload_one(GitHubClient& api, const PublishRequest& r, const std::string& upload_url,
+                          const LocalAsset& a) {
   auto progress = [&](uint64_t sent, uint64_t total) {
     if (r.progress) r.progress(a.name, sent, total);
   };
-  api.upload(upload_url, a.name, a.content_type, a.bytes, progress);
+  return api.upload(upload_url, a.name, a.content_type, a.bytes, progress);
+}
+
+// A replacement is uploaded under this name first, so the old asset is deleted only once the
+// new bytes are safely on the server; a run cut short leaves it behind for the next to clear.
+std::string staging_name(const std::string& name) { return name + ".replacing"; }
+
+// Swaps in a replacement: upload under a staging name, delete the old asset, rename.
+void replace_asset(GitHubClient& api, const PublishRequest& r, const std::string& base, const std::string& upload_url,
+                   const nlohmann::json& old, const LocalAsset& a) {
+  LocalAsset staged = a;
+  staged.name = staging_name(a.name);
+  const nlohmann::json uploaded = upload_one(api, r, upload_url, staged);
+  api.del(base + "/releases/assets/" + std::to_string(id_field(old, "asset")));
+  api.patch(base + "/releases/assets/" + std::to_string(id_field(uploaded, "asset")), {{"name", a.name}});
 }
 
 // Uploads what is missing, skips what is there with the same digest, and replaces what
-// differs only when asked (the old asset is deleted only right before its replacement).
+// differs only when asked.
 void sync_assets(GitHubClient& api, const PublishRequest& r, const std::string& base, const nlohmann::json& release,
                  const LocalRelease& local, PublishResult& result) {
   const std::string id = std::to_string(id_field(release, "release"));
   const nlohmann::json remote = api.get(base + "/releases/" + id + "/assets?per_page=100");
   const std::string upload_url = string_field(release, "upload_url");
   if (upload_url.empty()) throw Error("the server's release object has no upload_url");
+  // Staged replacements an interrupted run left behind: never part of the release.
+  for (const LocalAsset& a : local.assets) {
+    if (const nlohmann::json* stale = find_asset(remote, staging_name(a.name))) {
+      api.del(base + "/releases/assets/" + std::to_string(id_field(*stale, "asset")));
+      if (r.say) r.say("  " + staging_name(a.name) + ": removed (left by an interrupted --replace)");
+    }
+  }
   for (const LocalAsset& a : local.assets) {
     const nlohmann::json* existing = find_asset(remote, a.name);
     const bool complete = existing && string_field(*existing, "state") != "starter";
@@ -135,23 +157,24 @@ void sync_assets(GitHubClient& api, const PublishRequest& r, const std::string& 
       if (r.say) r.say("  " + a.name + ": already there");
       continue;
     }
-    if (existing) {
-      const std::string theirs = string_field(*existing, "digest");
-      if (complete && !r.replace && theirs.empty()) {
-        throw Error("asset " + a.name + " is on the server, which reports no digest for it, so it cannot be " +
-                    "compared with the local file; re-run with --replace to delete it and upload the local one");
-      }
-      if (complete && !r.replace) {
-        throw Error("asset " + a.name + " on the server differs from the local file (" + printable(theirs) +
-                    " there, " + a.digest + " here); re-run with --replace to delete it and upload the local one");
-      }
-      api.del(base + "/releases/assets/" + std::to_string(id_field(*existing, "asset")));
-      ++result.replaced;
-    } else {
+    if (!existing) {
+      upload_one(api, r, upload_url, a);
       ++result.uploaded;
+      if (r.say) r.say("  " + a.name + ": uploaded (" + std::to_string(a.bytes.size()) + " bytes)");
+      continue;
     }
-    upload_one(api, r, upload_url, a);
-    if (r.say) r.say("  " + a.name + ": uploaded (" + std::to_string(a.bytes.size()) + " bytes)");
+    const std::string theirs = string_field(*existing, "digest");
+    if (complete && !r.replace && theirs.empty()) {
+      throw Error("asset " + a.name + " is on the server, which reports no digest for it, so it cannot be " +
+                  "compared with the local file; re-run with --replace to delete it and upload the local one");
+    }
+    if (complete && !r.replace) {
+      throw Error("asset " + a.name + " on the server differs from the local file (" + printable(theirs) +
+                  " there, " + a.digest + " here); re-run with --replace to delete it and upload the local one");
+    }
+    replace_asset(api, r, base, upload_url, *existing, a);
+    ++result.replaced;
+    if (r.say) r.say("  " + a.name + ": replaced (" + std::to_string(a.bytes.size()) + " bytes)");
   }
 }
 

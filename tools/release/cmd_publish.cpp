@@ -45,7 +45,8 @@ void add_publish_command(CLI::App& app, CommandContext&) {
   cmd->add_option("--token-env", opts->token_env, "Environment variable holding the API token")->capture_default_str();
   cmd->add_option("--cacert", opts->cacert, "CA certificate to trust (a local server's ca.pem)");
   cmd->add_flag("--draft", opts->draft, "Upload everything but leave the release a draft");
-  cmd->add_flag("--replace", opts->replace, "Delete and re-upload assets whose content differs from the local files");
+  cmd->add_flag("--replace", opts->replace,
+                "Replace assets whose content differs from the local files (the new one is uploaded first)");
   cmd->footer(
       "Creates the release as a draft, uploads each asset (skipping those already there with the same\n"
       "digest), then publishes it. Re-running after an interruption finishes the job. An asset with\n"

@@ -78,9 +78,30 @@ test_different_content_under_the_same_name_needs_replace() {
   expect_contains "$err" "asset VT132.bin on the server differs from the local file"
   expect_contains "$err" "--replace"
   expect_status 0 publish rel2 --replace
-  expect_contains "$out" "replaced"
+  expect_contains "$out" "VT132.bin: replaced"
   curl -sf --cacert data/tls/ca.pem -o got.bin "$url/$repo/releases/download/V1.1.0/VT132.bin"
   cmp -s got.bin rel2/VT132.bin || fail "replacement not served"
+  local names
+  names=$(curl -sf --cacert data/tls/ca.pem -H "Authorization: Bearer $VT132_TOKEN" \
+    "$api/repos/$repo/releases?per_page=10" | jq -r '.[0].assets | map(.name) | sort | join(" ")')
+  expect_equal "$names" "SHA256SUMS VT132.bin vt132-manifest.json"
+}
+
+test_a_replacement_cut_short_is_cleaned_up_and_finished_by_the_next_run() {
+  start_server
+  make_release V1.1.0 rel
+  # What a --replace cut off between deleting the old asset and renaming the new one leaves:
+  # the staged upload, and no asset under the real name.
+  local id
+  id=$(curl -sf --cacert data/tls/ca.pem -H "Authorization: Bearer $VT132_TOKEN" \
+    -d '{"tag_name":"V1.1.0","draft":true}' "$api/repos/$repo/releases" | jq -r .id)
+  curl -sf --cacert data/tls/ca.pem -H "Authorization: Bearer $VT132_TOKEN" -H "Content-Type: application/octet-stream" \
+    --data-binary @rel/VT132.bin "$api/repos/$repo/releases/$id/assets?name=VT132.bin.replacing" >/dev/null ||
+    fail "manual upload failed"
+  expect_status 0 publish rel
+  expect_contains "$out" "VT132.bin.replacing: removed"
+  expect_equal "$(curl -sf --cacert data/tls/ca.pem "$url/repos/$repo/releases/latest" | jq -r '.assets | map(.name) | sort | join(" ")')" \
+    "SHA256SUMS VT132.bin vt132-manifest.json"
 }
 
 test_token_and_trust_problems_are_explained() {
