@@ -30,8 +30,7 @@ struct InstallWork {
   InstallWork(port::Network& net, uint32_t timeout_ms, port::Flash& flash, const boot::Partition& slot)
       : http(net, timeout_ms), image(slot_policy(slot)), writer(flash, slot, page) {}
   HttpClient http;
-  ImageStream image;
-  Sha256 file_hash;
+  ImageStream image;  // also hashes the whole file in the same pass (info().file_sha256)
   uint8_t page[port::kFlashSectorSize];
   boot::SlotWriter writer;
   uint8_t buf[1024];
@@ -124,7 +123,6 @@ OtaResult take_chunk(const OtaPorts& ports, InstallWork& w, const uint8_t* data,
     return fail(UpdateError::OlderThanAllowed);
   }
   const size_t before = w.writer.written();
-  w.file_hash.update(data, n);
   if (!w.writer.write(data, n)) return fail(UpdateError::Flash);
   if (options.on_progress) {
     for (size_t d = before / kProgressStep; d < w.writer.written() / kProgressStep; ++d) {
@@ -189,7 +187,7 @@ OtaResult verify_written(const OtaPorts& ports, const OtaQuery& q, InstallWork& 
                          const boot::Partition& slot, const AppDescriptor& running) {
   const ImageError e = w.image.finish();
   if (e != ImageError::Ok && e <= ImageError::TooLarge) return image_error(e);  // short or malformed
-  const Sha256Digest streamed = w.file_hash.finish();
+  const Sha256Digest streamed = w.image.info().file_sha256;  // set by finish() for a whole image
   const size_t size = w.writer.written();
   const ImageInfo& info = w.image.info();
   // The signed hash speaks first: it names tampering whatever the image's own checks say.
