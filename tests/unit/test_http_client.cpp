@@ -11,14 +11,26 @@ using namespace vt132::core;
 
 namespace {
 
+// A clock the test moves; a ScriptedNet given one advances it on every read.
+struct FakeClock : port::Clock {
+  uint32_t now = 1000;
+  uint32_t millis() override { return now; }
+  int64_t unix_time() override { return 0; }
+  void sleep_ms(uint32_t ms) override { now += ms; }
+};
+
 // Serves one canned response per connection, in small pieces, and records requests.
 struct ScriptedStream : port::Stream {
   std::string response;
   size_t pos = 0;
   std::string request;
+  size_t piece = 7;
+  FakeClock* clock = nullptr;
+  uint32_t ms_per_read = 0;
   int read(uint8_t* buf, size_t cap, uint32_t) override {
     if (pos == response.size()) return -1;
-    const size_t n = std::min<size_t>({cap, 7, response.size() - pos});
+    if (clock) clock->now += ms_per_read;
+    const size_t n = std::min<size_t>({cap, piece, response.size() - pos});
     response.copy(reinterpret_cast<char*>(buf), n, pos);
     pos += n;
     return static_cast<int>(n);
@@ -34,6 +46,9 @@ struct ScriptedNet : port::Network {
   std::vector<std::string> hosts;
   std::vector<std::string> requests;
   ScriptedStream* open = nullptr;
+  size_t piece = 7;               // bytes per read
+  FakeClock* clock = nullptr;     // advanced by ms_per_read on every read
+  uint32_t ms_per_read = 0;
   port::Stream* connect(const char* host, uint16_t port, bool tls, uint32_t, port::NetError& err) override {
     if (responses.empty()) {
       err = port::NetError::Connect;
@@ -42,6 +57,9 @@ struct ScriptedNet : port::Network {
     hosts.push_back(std::string(tls ? "tls:" : "tcp:") + host + ":" + std::to_string(port));
     open = new ScriptedStream;
     open->response = responses.front();
+    open->piece = piece;
+    open->clock = clock;
+    open->ms_per_read = ms_per_read;
     responses.erase(responses.begin());
     return open;
   }
@@ -133,6 +151,38 @@ TEST_SUITE("http_client") {
                                                 "tls:objects.example:8443"});
   }
 
+  TEST_CASE("a redirect from https to plain http is refused without connecting to it") {
+    ScriptedNet net;
+    net.responses = {"HTTP/1.1 302 Found\r\nLocation: http://mirror.example/VT132.bin\r\n\r\n",
+                     "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"};
+    HttpClient c(net, 1000);
+    HttpResponse r;
+    CHECK(c.get("https://github.example/dl", 0, r) == HttpError::Insecure);
+    CHECK(net.hosts == std::vector<std::string>{"tls:github.example:443"});
+  }
+
+  TEST_CASE("a redirect from http to https, or within plain http, is followed") {
+    ScriptedNet net;
+    net.responses = {"HTTP/1.1 302 Found\r\nLocation: http://other.example/a\r\n\r\n",
+                     "HTTP/1.1 302 Found\r\nLocation: https://secure.example/b\r\n\r\n",
+                     "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"};
+    HttpClient c(net, 1000);
+    HttpResponse r;
+    REQUIRE(c.get("http://h/", 0, r) == HttpError::Ok);
+    CHECK(net.hosts ==
+          std::vector<std::string>{"tcp:h:80", "tcp:other.example:80", "tls:secure.example:443"});
+  }
+
+  TEST_CASE("https to https to http is refused at the hop that leaves https") {
+    ScriptedNet net;
+    net.responses = {"HTTP/1.1 302 Found\r\nLocation: https://objects.example/x\r\n\r\n",
+                     "HTTP/1.1 302 Found\r\nLocation: http://objects.example/x\r\n\r\n"};
+    HttpClient c(net, 1000);
+    HttpResponse r;
+    CHECK(c.get("https://h/", 0, r) == HttpError::Insecure);
+    CHECK(net.hosts.size() == 2);
+  }
+
   TEST_CASE("redirect loops end") {
     ScriptedNet net;
     for (int i = 0; i < 10; ++i) net.responses.push_back("HTTP/1.1 302 Found\r\nLocation: /again\r\n\r\n");
@@ -173,5 +223,76 @@ TEST_SUITE("http_client") {
     HttpResponse r;
     CHECK(c.get("http://h/", 0, r) == HttpError::Protocol);
     CHECK(c.get("http://h/", 0, r) == HttpError::Protocol);
+  }
+
+  TEST_CASE("100 header lines are read, 101 are a protocol error") {
+    auto with_headers = [](size_t n) {
+      std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n";
+      for (size_t i = 1; i < n; ++i) head += "X-" + std::to_string(i) + ": v\r\n";
+      return head + "\r\nok";
+    };
+    ScriptedNet net;
+    net.piece = 4096;
+    net.responses = {with_headers(kMaxHeaderLines), with_headers(kMaxHeaderLines + 1), with_headers(100000)};
+    HttpClient c(net, 1000);
+    HttpResponse r;
+    CHECK(c.get("http://h/", 0, r) == HttpError::Ok);
+    CHECK(c.get("http://h/", 0, r) == HttpError::Protocol);
+    CHECK(c.get("http://h/", 0, r) == HttpError::Protocol);
+    // Stopped at the limit, not after reading the whole flood.
+    CHECK(net.open->pos < 8192);
+  }
+
+  TEST_CASE("chunked trailers are bounded like headers") {
+    std::string body = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n";
+    for (size_t i = 0; i < 1000; ++i) body += "T: 1\r\n";
+    ScriptedNet net;
+    net.responses = {body + "\r\n"};
+    HttpClient c(net, 1000);
+    HttpResponse r;
+    REQUIRE(c.get("http://h/", 0, r) == HttpError::Ok);
+    int last = 0;
+    CHECK(read_all(c, last) == "ok");
+    CHECK(last < 0);
+    CHECK(c.last_error() == HttpError::Protocol);
+  }
+
+  TEST_CASE("a guard ends a response whose headers trickle in, though no single read timed out") {
+    FakeClock clock;
+    ScriptedNet net;
+    net.piece = 2;
+    net.clock = &clock;
+    net.ms_per_read = 1000;  // 2 bytes/s
+    net.responses = {"HTTP/1.1 200 OK\r\nX-Slow: " + std::string(600, 'x') + "\r\n\r\n"};
+    TransferLimits limits;
+    limits.window_ms = 10000;
+    TransferGuard guard(clock, limits);
+    guard.start(1024);
+    HttpClient c(net, 1000);
+    c.set_guard(&guard);
+    HttpResponse r;
+    CHECK(c.get("http://h/", 0, r) == HttpError::TooSlow);
+    CHECK(clock.now - 1000 <= 11000);  // one window and the read that closed it
+  }
+
+  TEST_CASE("a guard ends a body trickled at 2 bytes/s within one window") {
+    FakeClock clock;
+    ScriptedNet net;
+    net.piece = 2;
+    net.clock = &clock;
+    net.ms_per_read = 1000;
+    // 42 bytes of headers take 21 s: inside the first 30 s window, so they pass.
+    net.responses = {"HTTP/1.1 200 OK\r\nContent-Length: 4000\r\n\r\n" + std::string(4000, 'b')};
+    TransferGuard guard(clock, TransferLimits{});
+    guard.start(4000);
+    HttpClient c(net, 1000);
+    c.set_guard(&guard);
+    HttpResponse r;
+    REQUIRE(c.get("http://h/", 0, r) == HttpError::Ok);
+    int last = 0;
+    CHECK(read_all(c, last).size() < 30);
+    CHECK(last < 0);
+    CHECK(c.last_error() == HttpError::TooSlow);
+    CHECK(clock.now - 1000 <= 31000);
   }
 }

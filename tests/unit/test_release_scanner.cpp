@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <cstring>
 #include <string>
 
 #include "vt132/core/ota/release_scanner.hpp"
@@ -53,9 +54,44 @@ TEST_SUITE("release_scanner") {
     CHECK(std::string(beta.release().version.c_str()) == "V1.8.0-beta.1");
   }
 
-  TEST_CASE("a release without the image asset is no release") {
+  TEST_CASE("a release without the image asset is NoImage, not NoRelease") {
     ReleaseScanner s("VT132-S3.bin", false);
-    CHECK(scan(release("V1.7.0", false), s, 50) == ScanError::NoRelease);
+    CHECK(scan(release("V1.7.0", false), s, 50) == ScanError::NoImage);
+  }
+
+  TEST_CASE("no release at all, or only unwanted ones, is NoRelease") {
+    for (const std::string& doc : {std::string("[]"), "[" + release("V1.8.0-beta.1", true) + "]",
+                                   release("V1.7.0", false, R"(,"draft":true)")}) {
+      ReleaseScanner s("VT132.bin", false);
+      CHECK_MESSAGE(scan(doc, s, 50) == ScanError::NoRelease, doc);
+    }
+  }
+
+  TEST_CASE("an older release with the image wins over a newer one without it") {
+    ReleaseScanner s("VT132.bin", false);
+    std::string newer = release("V1.8.0", false);
+    const std::string asset = R"("name":"VT132.bin","size")";
+    newer.replace(newer.find(asset), asset.size(), R"("name":"VT132-S3.bin","size")");
+    REQUIRE(scan("[" + newer + "," + release("V1.7.0", false) + "]", s, 50) == ScanError::Ok);
+    CHECK(std::string(s.release().version.c_str()) == "V1.7.0");
+  }
+
+  TEST_CASE("an asset URL we need longer than kMaxAssetUrl is TooLong; one we skip is ignored") {
+    const std::string long_url = "https://h/" + std::string(vt132::core::kMaxAssetUrl, 'u');
+    std::string ours = release("V1.7.0", false);
+    ours.replace(ours.find("https://h/m.json"), 16, long_url);
+    ReleaseScanner s("VT132.bin", false);
+    CHECK(scan(ours, s, 64) == ScanError::TooLong);
+    std::string other = release("V1.7.0", false);
+    other.replace(other.find("https://h/other.zip"), 19, long_url);
+    ReleaseScanner t("VT132.bin", false);
+    CHECK(scan(other, t, 64) == ScanError::Ok);
+    // Exactly kMaxAssetUrl characters still fit.
+    std::string fits = release("V1.7.0", false);
+    fits.replace(fits.find("https://h/m.json"), 16, long_url.substr(0, vt132::core::kMaxAssetUrl));
+    ReleaseScanner u("VT132.bin", false);
+    REQUIRE(scan(fits, u, 64) == ScanError::Ok);
+    CHECK(std::strlen(u.release().manifest.url) == vt132::core::kMaxAssetUrl);
   }
 
   TEST_CASE("a long release body streams through a fixed-size scanner") {

@@ -21,6 +21,19 @@ int main(int argc, char** argv) {
   app.add_flag("--heap-log", o.heap_log, "after each command, print the core's heap use on stderr");
   app.add_flag("--flash-stats", o.flash_stats, "print the number of flash operations on exit");
   app.add_option("--net-timeout", o.net_timeout_ms, "network read timeout in ms (default 10000)");
+  // The OTA transfer rules (docs/ota-commands.md), settable so tests need not take minutes.
+  app.add_option("--min-rate", o.transfer.min_rate, "OTA: least bytes/s averaged over each window")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--rate-window", o.transfer.window_ms, "OTA: that window, in ms")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--deadline-rate", o.transfer.deadline_rate,
+                 "OTA: a transfer must end within --deadline-base plus its size at this many bytes/s")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--deadline-base", o.transfer.deadline_base_ms, "OTA: see --deadline-rate, in ms")
+      ->capture_default_str();
   app.add_option("--asset-name", o.asset_name, "image asset name in releases (default VT132.bin)");
   CLI11_PARSE(app, argc, argv);
   if (!o.init_factory.empty() && !o.init_app.empty()) {

@@ -116,6 +116,7 @@ int run_simulator(const SimOptions& o) {
     core::ModemConfig config;
     config.image_asset_name = o.asset_name.c_str();
     config.net_timeout_ms = o.net_timeout_ms;
+    config.transfer = o.transfer;
     core::Modem modem(ports, map, boot, config);
     if (o.heap_log) {
       modem.on_command_done = log_heap;

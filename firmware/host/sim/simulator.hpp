@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "vt132/core/net/transfer_guard.hpp"
+
 namespace vt132::hostport {
 
 struct SimOptions {
@@ -22,6 +24,7 @@ struct SimOptions {
   bool heap_log = false;
   bool flash_stats = false;
   uint32_t net_timeout_ms = 10000;
+  core::TransferLimits transfer;  // the firmware's defaults unless set
   std::string asset_name = "VT132.bin";
 };
 

@@ -123,6 +123,15 @@ TEST_SUITE("ota") {
     CHECK(sim->command("AT+U^") == "AT+U^\r\r\n...\r\n\r\nOK\r\n");
   }
 
+  TEST_CASE("a release without the image asset says NO IMAGE IN RELEASE, not NO RELEASE") {
+    Fixture f;
+    ReleaseOptions o;
+    o.image_asset = "VT132-S3.bin";  // another board's firmware only
+    f.publish(Fixture::image("V1.1.0"), o);
+    auto sim = f.start_online(f.latest_url());
+    CHECK(sim->command("AT+U?") == "AT+U?\r\r\nUPDATE FAILED: NO IMAGE IN RELEASE\r\n\r\nERROR\r\n");
+  }
+
   TEST_CASE("an HTTPS server whose CA the device does not trust fails with TLS") {
     Fixture f;
     Fixture other;  // a second, unrelated local CA

@@ -10,6 +10,7 @@ using simtest::Fixture;
 using simtest::ReleaseOptions;
 using simtest::Route;
 using simtest::SimProcess;
+using simtest::TestServer;
 
 namespace {
 
@@ -154,6 +155,36 @@ TEST_SUITE("tamper") {
     f.publish(Fixture::image("V1.1.0", 0, 1400 * 1024), ReleaseOptions{"V1.1.0", false, false, false});
     auto sim = f.start_online(f.latest_url(), {}, false);
     expect_refused(f, *sim, "TOO LARGE");
+  }
+
+  TEST_CASE("an image download redirected from https to plain http is refused before any plain request") {
+    Fixture f;
+    const std::string img = Fixture::image("V1.1.0");
+    f.publish(img, ReleaseOptions{"V1.1.0", false, false, false});
+    TestServer plain;  // would serve the genuine image, but unprotected
+    Route image;
+    image.body = img;
+    plain.set("/VT132.bin", image);
+    Route redirect;
+    redirect.redirect_to = plain.url("/VT132.bin");
+    f.https->set("/dl/V1.1.0/VT132.bin", redirect);
+    auto sim = f.start_online(f.latest_url(), {}, false);
+    expect_refused(f, *sim, "HTTPS REQUIRED");
+    CHECK(plain.requests().empty());
+  }
+
+  TEST_CASE("a direct https image URL that redirects to plain http is refused at the query") {
+    Fixture f;
+    TestServer plain;
+    Route image;
+    image.body = Fixture::image("V1.1.0");
+    plain.set("/VT132.bin", image);
+    Route redirect;
+    redirect.redirect_to = plain.url("/VT132.bin");
+    f.https->set("/VT132.bin", redirect);
+    auto sim = f.start_online(f.https->url("/VT132.bin"), {}, false);
+    CHECK(sim->command("AT+U?") == "AT+U?\r\r\nUPDATE FAILED: HTTPS REQUIRED\r\n\r\nERROR\r\n");
+    CHECK(plain.requests().empty());
   }
 
   TEST_CASE("an endless body is cut off at the manifest's size") {

@@ -85,6 +85,7 @@ Modem::Result Modem::update_query() {
   options.image_asset_name = config_.image_asset_name;
   options.allow_prerelease = prerelease;
   options.timeout_ms = config_.net_timeout_ms;
+  options.transfer = config_.transfer;
   const OtaPorts ports{ports_.flash, ports_.net, ports_.clock, ports_.efuse, ports_.verifier, ports_.heap};
   const OtaResult r = ota_query(ports, url, options, query_);
   char line[112];
@@ -112,6 +113,7 @@ Modem::Result Modem::update_install(bool force) {
   OtaOptions options;
   options.image_asset_name = config_.image_asset_name;
   options.timeout_ms = config_.net_timeout_ms;
+  options.transfer = config_.transfer;
   options.on_progress = &Modem::on_progress;
   options.progress_user = this;
   const OtaPorts ports{ports_.flash, ports_.net, ports_.clock, ports_.efuse, ports_.verifier, ports_.heap};

@@ -66,6 +66,8 @@ const char* describe(HttpError error) {
     case HttpError::Closed: return "CONNECTION LOST";
     case HttpError::Protocol: return "BAD RESPONSE";
     case HttpError::TooManyRedirects: return "TOO MANY REDIRECTS";
+    case HttpError::Insecure: return "HTTPS REQUIRED";
+    case HttpError::TooSlow: return "TOO SLOW";
   }
   return "NETWORK";
 }
@@ -79,10 +81,14 @@ void HttpClient::close() {
 HttpError HttpClient::get(const char* url, uint64_t range_from, HttpResponse& out) {
   if (std::strlen(url) > kMaxUrlLength) return error_ = HttpError::BadUrl;
   if (url != url_) std::memmove(url_, url, std::strlen(url) + 1);
+  bool was_https = false;
   for (int hop = 0; hop <= kMaxRedirects; ++hop) {
     close();
     Url u;
     if (!parse_url(url_, u)) return error_ = HttpError::BadUrl;
+    // What came over TLS so far would lose its protection if the rest came over plain HTTP.
+    if (hop > 0 && was_https && !u.tls) return error_ = HttpError::Insecure;
+    was_https = u.tls;
     HttpError e = request(u, range_from);
     if (e != HttpError::Ok) return error_ = e;
     out = HttpResponse{};
@@ -132,6 +138,10 @@ int HttpClient::fill() {
     error_ = HttpError::Closed;
     return 0;
   }
+  if (guard_ && !guard_->received(static_cast<size_t>(n))) {
+    error_ = HttpError::TooSlow;
+    return -1;
+  }
   rx_pos_ = 0;
   rx_len_ = static_cast<size_t>(n);
   return 1;
@@ -141,8 +151,7 @@ HttpError HttpClient::read_line(char* line, size_t cap, size_t& len) {
   len = 0;
   bool overflow = false;
   for (;;) {
-    const int f = fill();
-    if (f <= 0) return f < 0 ? HttpError::Timeout : HttpError::Closed;
+    if (fill() <= 0) return error_;
     const char c = static_cast<char>(rx_[rx_pos_++]);
     if (c == '\n') break;
     if (c == '\r') continue;
@@ -179,10 +188,11 @@ HttpError HttpClient::read_headers(HttpResponse& out, bool& redirect) {
   out.status = static_cast<int>(status);
   redirect = status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
   bool have_location = false;
-  for (;;) {
+  for (size_t lines = 0;; ++lines) {
     e = read_line(line_, sizeof line_, len);
     if (e != HttpError::Ok) return e;
     if (len == 0) break;
+    if (lines == kMaxHeaderLines) return HttpError::Protocol;
     const char* v;
     if ((v = header_value(line_, "content-length"))) {
       uint64_t n = 0;
@@ -241,10 +251,15 @@ bool HttpClient::next_chunk() {
     error_ = HttpError::Protocol;
     return false;
   }
-  if (chunk_left_ == 0) {  // last chunk: skip trailers up to the empty line
-    do {
+  if (chunk_left_ == 0) {  // last chunk: skip trailers up to the empty line, as many as headers
+    for (size_t lines = 0;; ++lines) {
       if (read_line(line_, sizeof line_, len) != HttpError::Ok) return false;
-    } while (len != 0);
+      if (len == 0) break;
+      if (lines == kMaxHeaderLines) {
+        error_ = HttpError::Protocol;
+        return false;
+      }
+    }
     body_done_ = true;
   }
   return true;

@@ -72,4 +72,9 @@ bool parse_url(const char* text, Url& out) {
   return true;
 }
 
+bool is_https(const char* text) {
+  Url u;
+  return parse_url(text, u) && u.tls;
+}
+
 }  // namespace vt132::core

@@ -11,7 +11,9 @@ inline OtaResult ota_error_from_http(HttpError e) {
     case HttpError::Ok: break;
     case HttpError::BadUrl: r.error = UpdateError::BadUrl; break;
     case HttpError::Tls: r.error = UpdateError::Tls; break;
-    case HttpError::Timeout: r.error = UpdateError::Timeout; break;
+    case HttpError::Timeout:
+    case HttpError::TooSlow: r.error = UpdateError::Timeout; break;
+    case HttpError::Insecure: r.error = UpdateError::Insecure; break;
     case HttpError::Protocol:
     case HttpError::TooManyRedirects: r.error = UpdateError::BadResponse; break;
     default: r.error = UpdateError::Network; break;

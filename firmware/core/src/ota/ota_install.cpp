@@ -27,8 +27,12 @@ ImagePolicy slot_policy(const boot::Partition& slot) {
 
 // Everything one install needs, allocated once for the command.
 struct InstallWork {
-  InstallWork(port::Network& net, uint32_t timeout_ms, port::Flash& flash, const boot::Partition& slot)
-      : http(net, timeout_ms), image(slot_policy(slot)), writer(flash, slot, page) {}
+  InstallWork(const OtaPorts& ports, const OtaOptions& options, const boot::Partition& slot)
+      : guard(ports.clock, options.transfer), http(ports.net, options.timeout_ms), image(slot_policy(slot)),
+        writer(ports.flash, slot, page) {
+    http.set_guard(&guard);
+  }
+  TransferGuard guard;  // restarted for each file with its size
   HttpClient http;
   ImageStream image;  // also hashes the whole file in the same pass (info().file_sha256)
   uint8_t page[port::kFlashSectorSize];
@@ -42,21 +46,25 @@ struct InstallWork {
   bool have_manifest = false;
 };
 
-// GETs a small asset whole into out; TooLarge when it does not fit.
-OtaResult fetch_small(HttpClient& http, const char* url, uint8_t* out, size_t cap, size_t& len) {
+// GETs a small asset whole into out: up to cap bytes, BadManifest when there are more.
+OtaResult fetch_small(InstallWork& w, const char* url, uint8_t* out, size_t cap, size_t& len) {
+  w.guard.start(cap);
   HttpResponse resp;
-  const HttpError e = http.get(url, 0, resp);
+  const HttpError e = w.http.get(url, 0, resp);
   if (e != HttpError::Ok) return ota_error_from_http(e);
   if (resp.status != 200) return ota_http_status(resp.status);
   len = 0;
   for (;;) {
-    if (len == cap) return fail(UpdateError::BadManifest);
-    const int n = http.read_body(out + len, cap - len);
-    if (n < 0) return ota_error_from_http(http.last_error());
+    // A full buffer is fine if the body ends there: one more byte says whether it does.
+    uint8_t probe;
+    const bool full = len == cap;
+    const int n = full ? w.http.read_body(&probe, 1) : w.http.read_body(out + len, cap - len);
+    if (n < 0) return ota_error_from_http(w.http.last_error());
     if (n == 0) break;
+    if (full) return fail(UpdateError::BadManifest);
     len += static_cast<size_t>(n);
   }
-  http.close();
+  w.http.close();
   return OtaResult{};
 }
 
@@ -65,12 +73,12 @@ OtaResult check_manifest(const OtaPorts& ports, const OtaQuery& q, InstallWork& 
                          const boot::Partition& slot, const AppDescriptor& running, const char* asset_name) {
   const bool need_signature = ports.verifier != nullptr;
   if (!q.manifest_url[0]) return fail(need_signature ? UpdateError::Signature : UpdateError::Ok);
-  OtaResult r = fetch_small(w.http, q.manifest_url, reinterpret_cast<uint8_t*>(w.manifest_text),
-                            kMaxManifestSize, w.manifest_len);
+  OtaResult r = fetch_small(w, q.manifest_url, reinterpret_cast<uint8_t*>(w.manifest_text), kMaxManifestSize,
+                            w.manifest_len);
   if (!r.ok()) return r;
   if (need_signature) {
     if (!q.signature_url[0]) return fail(UpdateError::Signature);
-    r = fetch_small(w.http, q.signature_url, w.signature, sizeof w.signature, w.signature_len);
+    r = fetch_small(w, q.signature_url, w.signature, sizeof w.signature, w.signature_len);
     if (r.error == UpdateError::BadManifest) return fail(UpdateError::Signature);
     if (!r.ok()) return r;
     const Sha256Digest digest =
@@ -132,9 +140,18 @@ OtaResult take_chunk(const OtaPorts& ports, InstallWork& w, const uint8_t* data,
   return OtaResult{};
 }
 
-// Streams the image in, resuming with Range after a dropped connection.
+// Failures another connection would meet again: the certificate, the URL, an answer that
+// is not HTTP we accept, a redirect to plain HTTP, and the transfer's rate floor and deadline.
+bool retry_cannot_help(HttpError e) {
+  return e == HttpError::Tls || e == HttpError::BadUrl || e == HttpError::Protocol ||
+         e == HttpError::TooManyRedirects || e == HttpError::Insecure || e == HttpError::TooSlow;
+}
+
+// Streams the image in, resuming with Range after a dropped connection. One deadline
+// covers the whole download, resumes included.
 OtaResult download(const OtaPorts& ports, const OtaQuery& q, InstallWork& w, size_t limit,
                    const OtaOptions& options) {
+  w.guard.start(limit);
   int resumes = 0;
   OtaResult last;
   for (;;) {
@@ -174,8 +191,8 @@ OtaResult download(const OtaPorts& ports, const OtaQuery& q, InstallWork& w, siz
       }
     } else {
       last = ota_error_from_http(he);
-      if (last.error == UpdateError::Tls || last.error == UpdateError::BadUrl) return last;
     }
+    if (retry_cannot_help(w.http.last_error())) return last;
     w.http.close();
     if (++resumes > options.max_resumes) return last;
     ports.clock.sleep_ms(200u * static_cast<uint32_t>(resumes));
@@ -215,7 +232,7 @@ OtaResult ota_install(const OtaPorts& ports, const OtaQuery& query, const boot::
   if (!query.valid) return fail(UpdateError::NoRelease);
   const boot::Partition* part = map.ota_app(slot);
   if (!part) return fail(UpdateError::Flash);
-  Scoped<InstallWork> w(ports.heap, ports.net, options.timeout_ms, ports.flash, *part);
+  Scoped<InstallWork> w(ports.heap, ports, options, *part);
   if (!w) return fail(UpdateError::NoMemory);
   OtaResult r = check_manifest(ports, query, *w, *part, running, options.image_asset_name);
   if (!r.ok()) return r;

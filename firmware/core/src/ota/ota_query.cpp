@@ -6,12 +6,22 @@
 namespace vt132::core {
 namespace {
 
+// A release document is tens of KB: GitHub caps a release's notes at 125,000 characters,
+// and the list endpoint (read only for prereleases) pages 30 releases. Past this it is not
+// a document we can use, and reading on would let the server keep the modem busy forever.
+constexpr uint64_t kMaxReleaseDocument = 1024 * 1024;
+
 struct QueryWork {
-  QueryWork(port::Network& net, uint32_t timeout_ms, const OtaOptions& o)
-      : http(net, timeout_ms), scanner(o.image_asset_name, o.allow_prerelease) {}
+  QueryWork(const OtaPorts& ports, const OtaOptions& o)
+      : guard(ports.clock, o.transfer), http(ports.net, o.timeout_ms),
+        scanner(o.image_asset_name, o.allow_prerelease) {
+    http.set_guard(&guard);
+  }
+  TransferGuard guard;
   HttpClient http;
   ReleaseScanner scanner;
   uint8_t buf[512];
+  uint64_t body_bytes = 0;  // read so far
 };
 
 OtaResult fail(UpdateError e) {
@@ -20,19 +30,30 @@ OtaResult fail(UpdateError e) {
   return r;
 }
 
-// Reads the app descriptor from the start of an image body; `first` holds what was read.
-OtaResult query_image(QueryWork& w, size_t first, OtaQuery& out) {
+bool is_json_space(uint8_t c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+// The next piece of the body into w.buf; n = 0 at its end.
+OtaResult read_next(QueryWork& w, size_t& n) {
+  const int got = w.http.read_body(w.buf, sizeof w.buf);
+  if (got < 0) return ota_error_from_http(w.http.last_error());
+  n = static_cast<size_t>(got);
+  w.body_bytes += n;
+  if (w.body_bytes > kMaxReleaseDocument) return fail(UpdateError::BadResponse);
+  return OtaResult{};
+}
+
+// Reads the app descriptor from the start of an image body; w.buf holds the first n bytes.
+OtaResult query_image(QueryWork& w, size_t n, OtaQuery& out) {
   ImagePolicy policy;
   policy.require_hash = false;  // only the start is read here; install checks the rest
   ImageStream stream(policy);
-  size_t n = first;
   for (;;) {
     const ImageError e = stream.feed(w.buf, n);
     if (e != ImageError::Ok && e <= ImageError::TooLarge) return fail(UpdateError::BadImage);
     if (stream.info().has_app_desc) break;
-    const int got = w.http.read_body(w.buf, sizeof w.buf);
-    if (got <= 0) return fail(UpdateError::Truncated);
-    n = static_cast<size_t>(got);
+    const OtaResult r = read_next(w, n);
+    if (!r.ok()) return r;
+    if (n == 0) return fail(UpdateError::Truncated);
   }
   if (parse_version(stream.info().app.version, out.version) != VersionError::Ok) {
     return fail(UpdateError::BadImage);
@@ -42,26 +63,28 @@ OtaResult query_image(QueryWork& w, size_t first, OtaQuery& out) {
   return OtaResult{};
 }
 
-bool is_https(const char* url) {
-  Url u;
-  return parse_url(url, u) && u.tls;
+UpdateError scan_error(ScanError e) {
+  switch (e) {
+    case ScanError::Ok: return UpdateError::Ok;
+    case ScanError::NoRelease: return UpdateError::NoRelease;
+    case ScanError::NoImage: return UpdateError::NoImage;
+    default: return UpdateError::BadResponse;
+  }
 }
 
 // http:// is allowed only for the direct-image path: a release document names the image
 // and its manifest, so it and everything it points at must come over verified TLS.
-OtaResult query_json(QueryWork& w, size_t first, OtaQuery& out) {
+// w.buf[from, n) is the first part of the document.
+OtaResult query_json(QueryWork& w, size_t from, size_t n, OtaQuery& out) {
   if (!is_https(w.http.url())) return fail(UpdateError::Insecure);
-  size_t n = first;
-  for (;;) {
-    if (!w.scanner.feed(reinterpret_cast<const char*>(w.buf), n)) return fail(UpdateError::BadResponse);
-    const int got = w.http.read_body(w.buf, sizeof w.buf);
-    if (got < 0) return ota_error_from_http(w.http.last_error());
-    if (got == 0) break;
-    n = static_cast<size_t>(got);
+  while (n > 0) {
+    if (!w.scanner.feed(reinterpret_cast<const char*>(w.buf + from), n - from)) return fail(UpdateError::BadResponse);
+    from = 0;
+    const OtaResult r = read_next(w, n);
+    if (!r.ok()) return r;
   }
-  const ScanError e = w.scanner.finish();
-  if (e == ScanError::NoRelease) return fail(UpdateError::NoRelease);
-  if (e != ScanError::Ok) return fail(UpdateError::BadResponse);
+  const UpdateError e = scan_error(w.scanner.finish());
+  if (e != UpdateError::Ok) return fail(e);
   const ReleaseInfo& rel = w.scanner.release();
   if (!is_https(rel.image.url) || (rel.manifest.found && !is_https(rel.manifest.url)) ||
       (rel.signature.found && !is_https(rel.signature.url))) {
@@ -77,28 +100,35 @@ OtaResult query_json(QueryWork& w, size_t first, OtaQuery& out) {
   return OtaResult{};
 }
 
+// Tells a release document from an image by its first significant byte. JSON may start
+// with whitespace, even a whole read of it; an image starts with its magic byte.
+OtaResult query_body(QueryWork& w, OtaQuery& out) {
+  size_t n = 0;
+  size_t start = 0;
+  do {
+    const OtaResult r = read_next(w, n);
+    if (!r.ok()) return r;
+    if (n == 0) return fail(UpdateError::BadResponse);  // empty, or whitespace only
+    start = 0;
+    while (start < n && is_json_space(w.buf[start])) ++start;
+  } while (start == n);
+  if (w.body_bytes == n && w.buf[0] == kImageMagic) return query_image(w, n, out);
+  if (w.buf[start] == '{' || w.buf[start] == '[') return query_json(w, start, n, out);
+  return fail(UpdateError::BadResponse);
+}
+
 }  // namespace
 
 OtaResult ota_query(const OtaPorts& ports, const char* url, const OtaOptions& options, OtaQuery& out) {
   out = OtaQuery{};
-  Scoped<QueryWork> w(ports.heap, ports.net, options.timeout_ms, options);
+  Scoped<QueryWork> w(ports.heap, ports, options);
   if (!w) return fail(UpdateError::NoMemory);
+  w->guard.start(kMaxReleaseDocument);
   HttpResponse resp;
   const HttpError he = w->http.get(url, 0, resp);
   if (he != HttpError::Ok) return ota_error_from_http(he);
   if (resp.status != 200) return ota_http_status(resp.status);
-  int got = w->http.read_body(w->buf, sizeof w->buf);
-  if (got < 0) return ota_error_from_http(w->http.last_error());
-  size_t start = 0;
-  while (start < static_cast<size_t>(got) && (w->buf[start] == ' ' || w->buf[start] == '\n' ||
-                                              w->buf[start] == '\r' || w->buf[start] == '\t')) {
-    ++start;
-  }
-  if (got == 0 || start == static_cast<size_t>(got)) return fail(UpdateError::BadResponse);
-  OtaResult r;
-  if (w->buf[0] == kImageMagic) r = query_image(*w, static_cast<size_t>(got), out);
-  else if (w->buf[start] == '{' || w->buf[start] == '[') r = query_json(*w, static_cast<size_t>(got), out);
-  else r = fail(UpdateError::BadResponse);
+  const OtaResult r = query_body(*w, out);
   out.valid = r.ok();
   return r;
 }

@@ -16,6 +16,7 @@ void describe(const OtaResult& result, char* out, size_t cap) {
     case UpdateError::Http: std::snprintf(out, cap, "HTTP %d", result.http_status); return;
     case UpdateError::BadResponse: text = "BAD RESPONSE"; break;
     case UpdateError::NoRelease: text = "NO RELEASE"; break;
+    case UpdateError::NoImage: text = "NO IMAGE IN RELEASE"; break;
     case UpdateError::NoMemory: text = "NO MEMORY"; break;
     case UpdateError::Signature: text = "SIGNATURE"; break;
     case UpdateError::BadManifest: text = "BAD MANIFEST"; break;

@@ -52,7 +52,8 @@ ScanError ReleaseScanner::finish() {
   if (error_ != ScanError::Ok) return error_;
   if (state_ == State::Literal && depth_ == 0) end_literal();  // a bare top-level number
   if (state_ != State::Done) return fail(ScanError::Syntax), error_;
-  return has_best_ ? ScanError::Ok : ScanError::NoRelease;
+  if (has_best_) return ScanError::Ok;
+  return release_without_image_ ? ScanError::NoImage : ScanError::NoRelease;
 }
 
 bool ReleaseScanner::step(char c) {
@@ -134,6 +135,7 @@ bool ReleaseScanner::open(bool array) {
   if (!array && in_assets_ && depth_ == release_depth_ + 2) {
     asset_ = ReleaseAsset{};
     asset_name_[0] = '\0';
+    asset_url_too_long_ = false;
   }
   field_ = Field::None;
   state_ = array ? State::ValueOrEnd : State::KeyOrEnd;
@@ -143,7 +145,7 @@ bool ReleaseScanner::open(bool array) {
 bool ReleaseScanner::close(bool array) {
   if (depth_ == 0 || is_array_[depth_ - 1] != array) return fail(ScanError::Syntax);
   if (!array && depth_ == release_depth_) finish_release();
-  if (!array && in_assets_ && depth_ == release_depth_ + 2) finish_asset();
+  if (!array && in_assets_ && depth_ == release_depth_ + 2 && !finish_asset()) return false;
   if (array && in_assets_ && depth_ == release_depth_ + 1) in_assets_ = false;
   --depth_;
   return end_value();
@@ -197,6 +199,7 @@ bool ReleaseScanner::end_string() {
     state_ = State::Colon;
     return true;
   }
+  if (field_ == Field::AssetUrl) asset_url_too_long_ = text_overflow_;
   if (!text_overflow_) {
     switch (field_) {
       case Field::Tag:
@@ -252,16 +255,25 @@ void ReleaseScanner::on_key() {
   }
 }
 
-void ReleaseScanner::finish_asset() {
-  if (!asset_.found) return;
-  if (!std::strcmp(asset_name_, image_name_)) cur_.image = asset_;
-  else if (!std::strcmp(asset_name_, kManifestAssetName)) cur_.manifest = asset_;
-  else if (!std::strcmp(asset_name_, kSignatureAssetName)) cur_.signature = asset_;
+bool ReleaseScanner::finish_asset() {
+  ReleaseAsset* slot = nullptr;
+  if (!std::strcmp(asset_name_, image_name_)) slot = &cur_.image;
+  else if (!std::strcmp(asset_name_, kManifestAssetName)) slot = &cur_.manifest;
+  else if (!std::strcmp(asset_name_, kSignatureAssetName)) slot = &cur_.signature;
+  if (!slot) return true;
+  // Cut short, the URL would fetch something else; skipped, the release would look unsigned.
+  if (asset_url_too_long_) return fail(ScanError::TooLong);
+  if (asset_.found) *slot = asset_;
+  return true;
 }
 
 void ReleaseScanner::finish_release() {
-  if (!cur_has_tag_ || cur_draft_ || !cur_.image.found) return;
+  if (!cur_has_tag_ || cur_draft_) return;
   if (cur_.prerelease && !allow_prerelease_) return;
+  if (!cur_.image.found) {
+    release_without_image_ = true;
+    return;
+  }
   if (has_best_ && compare_versions(cur_.version, best_.version) <= 0) return;
   best_ = cur_;
   has_best_ = true;

@@ -86,6 +86,10 @@ std::string Fixture::publish(const std::string& img, const ReleaseOptions& o) {
     m.expires = std::time(nullptr) + o.expires_in;
     std::string text = vt132::host::write_manifest(m);
     if (!o.manifest_sha256.empty()) text = std::regex_replace(text, std::regex(hex(digest)), o.manifest_sha256);
+    if (o.manifest_size > 0) {
+      if (text.size() > o.manifest_size) throw std::runtime_error("manifest longer than manifest_size");
+      text.insert(1, o.manifest_size - text.size(), ' ');  // JSON whitespace after the '{'
+    }
     last_manifest = text;
     Route mr;
     mr.body = text;

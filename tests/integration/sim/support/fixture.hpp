@@ -23,6 +23,7 @@ struct ReleaseOptions {
   std::string manifest_sha256;        // override (hex) to fake a mismatch
   std::string image_asset = "VT132.bin";
   std::string manifest_image;         // override the manifest's "image" (default: image_asset)
+  size_t manifest_size = 0;           // pad the (still valid) manifest with spaces to this many bytes
 };
 
 class Fixture {

@@ -8,6 +8,8 @@
 
 #include <openssl/err.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
 
@@ -27,6 +29,17 @@ struct Conn {
     return true;
   }
   bool send(const std::string& s) { return send(s.data(), s.size()); }
+  // The body at the route's pace; false when the client went away or the server stops.
+  bool send_paced(const char* p, size_t n, const Route& route, const std::atomic<bool>& stop) {
+    if (route.pace_ms <= 0) return send(p, n);
+    const size_t first = route.pace_after < n ? route.pace_after : n;
+    if (!send(p, first)) return false;
+    for (size_t at = first; at < n && !stop; at += route.pace_bytes) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(route.pace_ms));
+      if (!send(p + at, std::min(route.pace_bytes, n - at))) return false;
+    }
+    return true;
+  }
   int recv(char* p, size_t n) {
     return ssl ? SSL_read(ssl, p, static_cast<int>(n)) : static_cast<int>(::recv(fd, p, n, 0));
   }
@@ -129,7 +142,8 @@ void TestServer::handle(int fd) {
       if (it->second.drops_left > 0) --it->second.drops_left;
     }
   }
-  const std::string common = "Connection: close\r\nServer: vt132-sim-test\r\n";
+  std::string common = "Connection: close\r\nServer: vt132-sim-test\r\n";
+  for (size_t i = 0; i < route.filler_headers; ++i) common += "X-Filler-" + std::to_string(i) + ": x\r\n";
   if (!found || route.status != 200) {
     const int status = found ? route.status : 404;
     c.send("HTTP/1.1 " + std::to_string(status) + " Nope\r\n" + common + "Content-Length: 4\r\n\r\nnope");
@@ -161,7 +175,7 @@ void TestServer::handle(int fd) {
     } else {
       c.send(head + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n");
       const size_t n = route.drops_left > 0 && route.drop_after < body.size() ? route.drop_after : body.size();
-      c.send(body.data(), n);
+      c.send_paced(body.data(), n, route, stop_);
     }
   }
   if (c.ssl) {

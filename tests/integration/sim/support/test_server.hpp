@@ -1,7 +1,8 @@
 #pragma once
 // A small HTTP(S) file server on 127.0.0.1 for driving the sim's OTA client. It is a real
 // TLS server (OpenSSL) with real sockets; what it is told to do differently is explicit per
-// path: fail with a status, redirect, drop the connection part-way, ignore Range, never end.
+// path: fail with a status, redirect, drop the connection part-way, ignore Range, never end,
+// trickle, or send a flood of headers.
 #include <openssl/ssl.h>
 
 #include <atomic>
@@ -24,6 +25,12 @@ struct Route {
   bool endless = false;          // repeats the body forever, no length
   size_t drop_after = 0;         // with drops_left > 0: close after this many body bytes
   int drops_left = 0;
+  // With pace_ms > 0: the first pace_after body bytes at once, then pace_bytes every pace_ms
+  // (a trickling or slow server).
+  size_t pace_after = 0;
+  size_t pace_bytes = 1;
+  int pace_ms = 0;
+  size_t filler_headers = 0;     // this many extra "X-Filler-N: x" header lines
 };
 
 class TestServer {

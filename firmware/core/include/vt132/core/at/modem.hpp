@@ -33,6 +33,7 @@ struct ModemPorts {
 struct ModemConfig {
   const char* image_asset_name = "VT132.bin";
   uint32_t net_timeout_ms = 10000;
+  TransferLimits transfer;  // rate floor and deadline of each OTA transfer
 };
 
 class Modem {

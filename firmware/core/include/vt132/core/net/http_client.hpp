@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "vt132/core/net/transfer_guard.hpp"
 #include "vt132/core/net/url.hpp"
 #include "vt132/core/port/network.hpp"
 
@@ -18,8 +19,10 @@ enum class HttpError {
   Tls,
   Timeout,
   Closed,          // the connection ended early (body shorter than announced, no headers)
-  Protocol,        // not HTTP, a header line over the limit, a bad chunk
+  Protocol,        // not HTTP, a header line or header count over the limit, a bad chunk
   TooManyRedirects,
+  Insecure,        // a redirect from https:// to plain http://
+  TooSlow,         // the TransferGuard ended the transfer (rate floor or deadline)
 };
 
 struct HttpResponse {
@@ -32,6 +35,9 @@ struct HttpResponse {
 };
 
 constexpr size_t kMaxHeaderLine = kMaxUrlLength + 32;
+// GitHub's API and asset hosts send about 30 header lines; more than this is not a server
+// we can talk to, and reading on would let it keep us busy for as long as it likes.
+constexpr size_t kMaxHeaderLines = 100;
 
 class HttpClient {
  public:
@@ -42,7 +48,11 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
+  // Every byte received from now on is accounted to `guard` (nullptr: only the per-read
+  // timeout applies). The guard must outlive the client's use of it.
+  void set_guard(TransferGuard* guard) { guard_ = guard; }
   // GETs url (following redirects); with range_from > 0 asks for "bytes=range_from-".
+  // A redirect never leaves https for http (Insecure).
   // On Ok the headers of the final response are in `out` and the body can be read.
   HttpError get(const char* url, uint64_t range_from, HttpResponse& out);
   // >0 bytes of body, 0 at its end, <0 on error (last_error() says which).
@@ -63,6 +73,7 @@ class HttpClient {
 
   port::Network& net_;
   uint32_t timeout_ms_;
+  TransferGuard* guard_ = nullptr;
   port::Stream* stream_ = nullptr;
   HttpError error_ = HttpError::Ok;
   char url_[kMaxUrlLength + 1] = {};

@@ -20,4 +20,9 @@ struct Url {
 // is ignored. False for anything else (userinfo, empty host, bad port).
 bool parse_url(const char* text, Url& out);
 
+// True for a valid https:// URL. The update rule built on it: plain HTTP only where the user
+// typed http:// for a direct image; a release document, the files it names, and anything an
+// https request redirects to must be https.
+bool is_https(const char* text);
+
 }  // namespace vt132::core

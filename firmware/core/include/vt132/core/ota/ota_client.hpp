@@ -11,6 +11,7 @@
 #include "vt132/core/app_image.hpp"
 #include "vt132/core/boot/partition_map.hpp"
 #include "vt132/core/mem/counting_allocator.hpp"
+#include "vt132/core/net/transfer_guard.hpp"
 #include "vt132/core/net/url.hpp"
 #include "vt132/core/ota/release_scanner.hpp"
 #include "vt132/core/port/flash.hpp"
@@ -25,13 +26,14 @@ constexpr uint32_t kProgressStep = 64 * 1024;  // one dot per 64 KiB written
 enum class UpdateError {
   Ok,
   BadUrl,
-  Insecure,         // a release JSON or its assets over plain http://
+  Insecure,         // a release JSON or its assets over plain http://, or a redirect https -> http
   Network,          // resolve / connect / connection lost after the retries
   Tls,
-  Timeout,
+  Timeout,          // silent past the read timeout, or slower than OtaOptions::transfer allows
   Http,             // a status other than 200/206; see OtaResult::http_status
-  BadResponse,      // neither a release JSON nor an image, or malformed HTTP
-  NoRelease,        // the JSON holds no usable release with our image asset
+  BadResponse,      // neither a release JSON nor an image, malformed HTTP, or over a bound
+  NoRelease,        // the JSON holds no release this device may install (none, drafts, prereleases)
+  NoImage,          // it holds releases, but none with our image asset
   NoMemory,
   Signature,        // missing, malformed or not verifying with the compiled-in key
   BadManifest,
@@ -80,7 +82,8 @@ struct OtaPorts {
 struct OtaOptions {
   const char* image_asset_name = "VT132.bin";
   bool allow_prerelease = false;
-  uint32_t timeout_ms = 10000;
+  uint32_t timeout_ms = 10000;  // one read
+  TransferLimits transfer;       // one whole transfer
   int max_resumes = 5;
   void (*on_progress)(void* user) = nullptr;  // called once per kProgressStep written
   void* progress_user = nullptr;

@@ -33,7 +33,14 @@ struct ReleaseInfo {
   ReleaseAsset signature;
 };
 
-enum class ScanError { Ok, Syntax, TooDeep, NoRelease };
+enum class ScanError {
+  Ok,
+  Syntax,
+  TooDeep,
+  TooLong,    // the URL of an asset we need is longer than kMaxAssetUrl
+  NoRelease,  // no release this device may install (none, only drafts or unwanted prereleases)
+  NoImage,    // installable releases, but none with the image asset
+};
 
 class ReleaseScanner {
  public:
@@ -41,7 +48,8 @@ class ReleaseScanner {
 
   // Returns false once the input is not JSON (or nests deeper than kMaxJsonDepth).
   bool feed(const char* data, size_t len);
-  // Ok when the document was complete and a release with the image asset was found.
+  // Ok when the document was complete and a release with the image asset was found;
+  // otherwise NoImage when a release it could install lacked only the image, else NoRelease.
   ScanError finish();
   const ReleaseInfo& release() const { return best_; }
   ScanError error() const { return error_; }
@@ -60,7 +68,7 @@ class ReleaseScanner {
   bool end_string();
   bool end_literal();
   void on_key();
-  void finish_asset();
+  bool finish_asset();
   void finish_release();
   bool fail(ScanError e);
 
@@ -85,8 +93,10 @@ class ReleaseScanner {
   bool cur_draft_ = false;
   char asset_name_[kMaxAssetName + 1] = {};
   ReleaseAsset asset_;
+  bool asset_url_too_long_ = false;
   ReleaseInfo best_;
   bool has_best_ = false;
+  bool release_without_image_ = false;
 };
 
 }  // namespace vt132::core
