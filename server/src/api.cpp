@@ -33,6 +33,27 @@ void set_rate_limit_headers(httplib::Response& res) {
   res.set_header("X-RateLimit-Resource", "core");
 }
 
+// 507 Insufficient Storage: the client can do nothing but wait for the operator, so the
+// message says whose disk is full.
+void send_disk_full(httplib::Response& res, const std::string& detail) {
+  spdlog::error("write refused, disk full: {}", detail);
+  send_error(res, 507, "The server's disk is full: nothing was stored. Ask its operator to free space, then retry.");
+}
+
+// GitHub's release JSON, plus what GitHub never has: assets this server lists but cannot
+// serve (their file was missing or damaged at start, see store_recovery.cpp).
+json release_view(const BaseUrls& base, std::string_view owner, std::string_view repo, const Release& r) {
+  json j = release_json(base, owner, repo, r);
+  if (!r.whole()) {
+    json arr = json::array();
+    for (const UnavailableAsset& u : r.unavailable) {
+      arr.push_back({{"id", u.asset.id}, {"name", u.asset.name}, {"size", u.asset.size}, {"reason", u.reason}});
+    }
+    j["unavailable_assets"] = std::move(arr);
+  }
+  return j;
+}
+
 // Runs a write and turns what can go wrong into a GitHub-style answer. Store errors carry
 // messages written for clients; anything else is logged and answered with a generic 500.
 template <typename F>
@@ -47,6 +68,7 @@ void run_write(httplib::Response& res, F&& fn) {
         return;
       case StoreError::Invalid: send_error(res, 422, e.what(), {{e.resource(), "invalid", e.field()}}); return;
       case StoreError::TooMany: send_error(res, 422, e.what()); return;
+      case StoreError::DiskFull: send_disk_full(res, e.what()); return;
     }
   } catch (const std::exception& e) {
     spdlog::error("write failed: {}", e.what());
@@ -124,7 +146,7 @@ int Service::api_get_json(const httplib::Request& req, const Route& route, const
       const Page p = page_of(req);
       json arr = json::array();
       for (size_t i = p.begin(all.size()); i < p.end(all.size()); ++i) {
-        arr.push_back(release_json(base, owner, repo, *all[i]));
+        arr.push_back(release_view(base, owner, repo, *all[i]));
       }
       out.body = json_text(arr);
       out.link = link_header(base.web + req.path, p, all.size());
@@ -133,19 +155,19 @@ int Service::api_get_json(const httplib::Request& req, const Route& route, const
     case RouteKind::ReleaseLatest: {
       const ReleasePtr r = store_.latest(owner, repo);
       if (!r) return 404;
-      out.body = json_text(release_json(base, owner, repo, *r));
+      out.body = json_text(release_view(base, owner, repo, *r));
       return 200;
     }
     case RouteKind::ReleaseByTag: {
       const ReleasePtr r = store_.release_by_tag(owner, repo, route.tag);
       if (!r || r->draft) return 404;  // published releases only, as on GitHub
-      out.body = json_text(release_json(base, owner, repo, *r));
+      out.body = json_text(release_view(base, owner, repo, *r));
       return 200;
     }
     case RouteKind::ReleaseById: {
       const ReleasePtr r = store_.release_by_id(owner, repo, route.id);
       if (!visible(r)) return 404;
-      out.body = json_text(release_json(base, owner, repo, *r));
+      out.body = json_text(release_view(base, owner, repo, *r));
       return 200;
     }
     case RouteKind::ReleaseAssets: {
@@ -244,7 +266,7 @@ void Service::api_create_release(const httplib::Request&, httplib::Response& res
   }
   run_write(res, [&] {
     const ReleasePtr r = store_.create_release(route.owner, route.repo, fields, *auth.who);
-    const json out = release_json(base, route.owner, route.repo, *r);
+    const json out = release_view(base, route.owner, route.repo, *r);
     res.set_header("Location", out["url"].get<std::string>());
     send_json(res, 201, out);
   });
@@ -257,7 +279,7 @@ void Service::api_update_release(httplib::Response& res, const Route& route, con
   if (!parse_object(body, j, res) || !release_fields_from(j, fields, res)) return;
   run_write(res, [&] {
     const ReleasePtr r = store_.update_release(route.owner, route.repo, route.id, fields);
-    send_json(res, 200, release_json(base, route.owner, route.repo, *r));
+    send_json(res, 200, release_view(base, route.owner, route.repo, *r));
   });
 }
 
@@ -337,17 +359,18 @@ void Service::api_upload(const httplib::Request& req, httplib::Response& res, co
     if (too_big) {
       send_error(res, 413, "Upload larger than the server's limit of " + std::to_string(config_.max_upload_bytes) +
                                " bytes");
-      close_after(res);
       return;
     }
     if (write_failed) {
-      send_error(res, 500, "Internal Server Error");
-      close_after(res);
+      if (upload->disk_full()) {
+        send_disk_full(res, "upload of " + name + " cut at " + std::to_string(upload->size()) + " bytes");
+      } else {
+        send_error(res, 500, "Internal Server Error");
+      }
       return;
     }
     if (!ok) {
       send_error(res, 400, "Problems reading the request body");
-      close_after(res);
       return;
     }
     const UploadResult result = store_.commit_upload(route.owner, route.repo, route.id, std::move(upload), name,
@@ -356,6 +379,9 @@ void Service::api_upload(const httplib::Request& req, httplib::Response& res, co
     send_json(res, result.created ? 201 : 200,
               asset_json(base, route.owner, route.repo, r ? *r : *release, result.asset));
   });
+  // Any failure (begin_upload refused: disk full, EMFILE; a write failed; the body was cut)
+  // may leave unread body bytes on the connection: they must never be read as a request.
+  if (res.status >= 400) close_after(res);
 }
 
 }  // namespace vt132::server

@@ -50,8 +50,29 @@ void render_repo(std::string& out, const Repo& repo, const std::vector<ReleasePt
              escape(a.name) + "</a></td><td>" + human_size(a.size) + "</td><td><code>" + escape(a.sha256) +
              "</code></td></tr>\n";
     }
-    out += "</table></section>\n";
+    for (const UnavailableAsset& u : r->unavailable) {
+      out += "<tr class=\"unavailable\"><td>" + escape(u.asset.name) + " &mdash; <strong>not served</strong>: " +
+             escape(u.reason) + "</td><td>" + human_size(u.asset.size) + "</td><td><code>" + escape(u.asset.sha256) +
+             "</code></td></tr>\n";
+    }
+    out += "</table>";
+    if (!r->whole()) out += "<p><strong>Incomplete: this release is never offered as latest.</strong></p>";
+    out += "</section>\n";
   }
+}
+
+// What the store quarantined at this start: the operator must hear of it where they look.
+void render_quarantine_banner(std::string& out, const Quarantine& q) {
+  if (q.moved().empty()) return;
+  out += "<div class=\"banner\"><strong>" + std::to_string(q.moved().size()) +
+         " damaged file(s) in the data directory were moved to quarantine at start</strong>, to <code>" +
+         escape(q.dir().string()) +
+         "</code>. Nothing was deleted; releases missing an asset are not offered as latest. See the server log "
+         "and docs/local-server.md (Damaged data directory).<ul>\n";
+  for (const QuarantinedFile& f : q.moved()) {
+    out += "<li><code>" + escape(f.from.string()) + "</code>: " + escape(f.reason) + "</li>\n";
+  }
+  out += "</ul></div>\n";
 }
 
 }  // namespace
@@ -60,8 +81,10 @@ void Service::page(const httplib::Request&, httplib::Response& res, const Route&
   std::string out =
       "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>VT132 updates</title>\n"
       "<style>body{font-family:sans-serif;max-width:60em;margin:auto;padding:1em}"
-      "td,th{padding:.2em .8em;text-align:left}code{font-size:.8em}pre{white-space:pre-wrap}</style>"
+      "td,th{padding:.2em .8em;text-align:left}code{font-size:.8em}pre{white-space:pre-wrap}"
+      ".banner{border:2px solid #b00;padding:.5em 1em;background:#fee}.unavailable{color:#b00}</style>"
       "</head><body>\n<h1>VT132 firmware updates</h1>\n";
+  render_quarantine_banner(out, store_.quarantine());
   std::vector<Repo> repos;
   if (route.kind == RouteKind::RepoPage) {
     const std::optional<Repo> repo = store_.find_repo(route.owner, route.repo);

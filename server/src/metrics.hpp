@@ -11,6 +11,11 @@
 
 namespace vt132::server {
 
+// Files the store moved to quarantine at start. Process-wide, as the store is opened before
+// the Metrics of the HTTP side exist.
+void count_quarantined_file();
+uint64_t quarantined_files();
+
 class Metrics {
  public:
   void count_request(RouteKind route, int status);

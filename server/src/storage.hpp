@@ -2,138 +2,44 @@
 // The release store: an in-memory index of repositories, releases and assets, backed by a
 // data directory that survives a SIGKILL at any moment.
 //
-// On disk (under DATA/store), every name is a fixed word or an id this store handed out;
-// no name from a request ever becomes a path, so traversal is impossible by construction:
+// On disk (under DATA/store, 0700; files 0600: drafts are for token holders only), every
+// name is a fixed word or an id this store handed out; no name from a request ever becomes
+// a path, so traversal is impossible by construction:
 //   next_id                              the id counter (ids are never reused)
 //   repos/<repo id>/repo.json            {"owner", "name"}
 //   repos/<repo id>/releases/<id>/release.json    metadata, the asset list included
 //   repos/<repo id>/releases/<id>/assets/<asset id>   the bytes, immutable once written
 //   tmp/                                 uploads in progress; emptied at start
+//   quarantine/<UTC time>/...            what a start found damaged (store_recovery.cpp)
 // An upload is streamed to tmp/, fsynced, renamed into assets/ and only then listed in a
 // new release.json (written to a temporary file, fsynced and renamed). A crash leaves at
 // worst an unlisted file, which the next start removes. Published bytes never change.
 //
-// Readers get immutable snapshots (shared_ptr<const Release>) and never block on disk I/O;
-// writers are serialized.
+// One process per data directory (DataLock). Readers get immutable snapshots
+// (shared_ptr<const Release>) and never block on disk I/O; writers are serialized.
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <shared_mutex>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "blob.hpp"
+#include "data_lock.hpp"
+#include "quarantine.hpp"
+#include "release.hpp"
+#include "store_errors.hpp"
+#include "upload_file.hpp"
+
 namespace vt132::server {
 
-// A read-only memory map of an asset file, shared by every download of it.
-class Blob {
- public:
-  static std::shared_ptr<const Blob> map(const std::filesystem::path& file, uint64_t expected_size);
-  ~Blob();
-  Blob(const Blob&) = delete;
-  Blob& operator=(const Blob&) = delete;
-  const char* data() const { return data_; }
-  uint64_t size() const { return size_; }
-
- private:
-  Blob(const char* data, uint64_t size) : data_(data), size_(size) {}
-  const char* data_;
-  uint64_t size_;
-};
-
-struct Asset {
-  uint64_t id = 0;
-  std::string name;
-  std::string label;
-  std::string content_type;
-  uint64_t size = 0;
-  std::string sha256;  // lower-case hex
-  int64_t created_at = 0;  // Unix seconds
-  int64_t updated_at = 0;
-  std::string uploader;  // name of the token that uploaded it
-  std::shared_ptr<const Blob> blob;
-};
-
-struct Release {
-  uint64_t id = 0;
-  std::string tag_name;
-  std::string target_commitish;
-  std::string name;
-  std::string body;
-  bool draft = false;
-  bool prerelease = false;
-  int64_t created_at = 0;
-  int64_t published_at = 0;  // 0 while a draft
-  // Releases marked latest (make_latest true, GitHub's default on publishing) get a
-  // increasing number; latest = the published stable release with the highest one.
-  uint64_t latest_seq = 0;
-  std::string author;
-  std::vector<Asset> assets;
-
-  const Asset* find_asset(std::string_view asset_name) const;
-  const Asset* find_asset(uint64_t asset_id) const;
-};
-using ReleasePtr = std::shared_ptr<const Release>;
-
-struct Repo {
-  uint64_t id = 0;
-  std::string owner;
-  std::string name;
-};
-
-// What a write can fail with; the API maps each kind to a GitHub-style status and body.
-class StoreError : public std::runtime_error {
- public:
-  enum Kind { NotFound, AlreadyExists, Invalid, TooMany };
-  StoreError(Kind kind, std::string resource, std::string field, const std::string& message)
-      : std::runtime_error(message), kind_(kind), resource_(std::move(resource)), field_(std::move(field)) {}
-  Kind kind() const { return kind_; }
-  const std::string& resource() const { return resource_; }
-  const std::string& field() const { return field_; }
-
- private:
-  Kind kind_;
-  std::string resource_;
-  std::string field_;
-};
-
-// "true" | "false" | "legacy", as GitHub's make_latest.
-enum class MakeLatest { Unset, True, False, Legacy };
-
-struct ReleaseFields {
-  std::optional<std::string> tag_name;
-  std::optional<std::string> target_commitish;
-  std::optional<std::string> name;
-  std::optional<std::string> body;
-  std::optional<bool> draft;
-  std::optional<bool> prerelease;
-  MakeLatest make_latest = MakeLatest::Unset;
-};
-
-// An upload being received: bytes go to a temporary file and are hashed on the way.
-class Upload {
- public:
-  ~Upload();
-  Upload(const Upload&) = delete;
-  Upload& operator=(const Upload&) = delete;
-  // False when the file cannot be written (the cause is logged).
-  bool write(const char* data, size_t size);
-  uint64_t size() const { return size_; }
-
- private:
-  friend class Store;
-  Upload() = default;
-  int fd_ = -1;
-  std::filesystem::path path_;
-  uint64_t size_ = 0;
-  struct Hash;
-  std::unique_ptr<Hash> hash_;
-};
+// Drafts and tokens' uploads are for token holders only, whatever the umask.
+constexpr unsigned kStoreDirMode = 0700;
+constexpr unsigned kStoreFileMode = 0600;
 
 struct UploadResult {
   Asset asset;
@@ -146,7 +52,10 @@ class Store {
   static constexpr size_t kMaxAssetsPerRelease = 1000;
   static constexpr size_t kMaxRepos = 10000;
 
-  // Opens (creating if needed) DIR/store, loads it and removes what a crash left behind.
+  // Locks DATA (host::Error naming the holder's pid if another server has it), opens
+  // (creating if needed) DATA/store and loads it: what a crash left behind is removed,
+  // damaged files are quarantined, and a file the system will not let us read stops the
+  // start (host::Error naming the file and what to do).
   explicit Store(const std::filesystem::path& data_dir);
 
   // Reads: snapshots, safe from any thread. Owner and repo match case-insensitively.
@@ -156,14 +65,17 @@ class Store {
   std::vector<ReleasePtr> releases(std::string_view owner, std::string_view name, bool include_drafts) const;
   ReleasePtr release_by_id(std::string_view owner, std::string_view name, uint64_t id) const;
   ReleasePtr release_by_tag(std::string_view owner, std::string_view name, std::string_view tag) const;
-  // The newest published non-prerelease release (highest latest_seq, then publication).
+  // See select_latest (release_rules.hpp): a release with an unavailable asset is never it.
   ReleasePtr latest(std::string_view owner, std::string_view name) const;
-  // The release holding asset `asset_id`, or null.
+  // The release holding (serving) asset `asset_id`, or null.
   ReleasePtr release_with_asset(std::string_view owner, std::string_view name, uint64_t asset_id) const;
   // Bumped by every write; cached responses older than it are stale.
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+  // What this start moved to quarantine (fixed after construction).
+  const Quarantine& quarantine() const { return quarantine_; }
 
-  // Writes; StoreError for what the client did wrong, vt132::host::Error for I/O failures.
+  // Writes; StoreError for what the client did wrong or a full disk (DiskFull),
+  // vt132::host::Error for other I/O failures.
   ReleasePtr create_release(std::string_view owner, std::string_view name, const ReleaseFields& fields,
                             const std::string& author);
   ReleasePtr update_release(std::string_view owner, std::string_view name, uint64_t id,
@@ -177,6 +89,7 @@ class Store {
                              const std::string& uploader);
   Asset update_asset(std::string_view owner, std::string_view name, uint64_t asset_id,
                      const std::optional<std::string>& new_name, const std::optional<std::string>& label);
+  // Also deletes an unavailable asset (listed, but its file was missing or damaged).
   void delete_asset(std::string_view owner, std::string_view name, uint64_t asset_id);
 
  private:
@@ -186,28 +99,35 @@ class Store {
     std::vector<ReleasePtr> releases;  // ascending id
   };
 
+  // store_recovery.cpp
   void load();
+  void load_repo(uint64_t id, const std::filesystem::path& dir);
+  void load_release(RepoState& state, uint64_t id, const std::filesystem::path& dir);
+  void load_assets(Release& release, const std::filesystem::path& dir);
+  void load_next_id(uint64_t max_id_seen);
+
+  // "owner/name" lower-case: GitHub matches both case-insensitively.
+  static std::string repo_key(std::string_view owner, std::string_view name);
   uint64_t allocate_id();  // callers hold the write lock
   RepoState* find_state(std::string_view owner, std::string_view name);
   const RepoState* find_state(std::string_view owner, std::string_view name) const;
   RepoState& find_or_create_state(std::string_view owner, std::string_view name);
   // Callers hold the lock; null when the repo or release does not exist.
   static ReleasePtr find_release(const RepoState* repo, uint64_t release_id);
-  static ReleasePtr find_release_with_asset(const RepoState* repo, uint64_t asset_id);
+  static ReleasePtr find_release_listing(const RepoState* repo, uint64_t asset_id, bool served_only);
   std::filesystem::path release_dir(const RepoState& repo, uint64_t id) const;
   void save_release(const RepoState& repo, const Release& release) const;
   void replace_release(RepoState& repo, ReleasePtr release);
   void bump() { generation_.fetch_add(1, std::memory_order_acq_rel); }
 
   std::filesystem::path root_;
+  DataLock lock_;  // before anything touches root_
+  Quarantine quarantine_;
   mutable std::shared_mutex mutex_;
   std::unordered_map<std::string, std::unique_ptr<RepoState>> repos_;  // key: "owner/name" lower-case
   uint64_t next_id_ = 1;
   uint64_t next_latest_seq_ = 1;
   std::atomic<uint64_t> generation_{1};
 };
-
-// Unix seconds as GitHub prints them: 2026-01-02T03:04:05Z.
-std::string iso8601(int64_t unix_seconds);
 
 }  // namespace vt132::server

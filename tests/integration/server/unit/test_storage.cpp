@@ -179,7 +179,8 @@ TEST_SUITE("server_storage") {
     for (const auto& e : fs::recursive_directory_iterator(dir.path)) {
       const std::string name = e.path().filename().string();
       const bool fixed = name == "store" || name == "repos" || name == "tmp" || name == "releases" ||
-                         name == "assets" || name == "repo.json" || name == "release.json" || name == "next_id";
+                         name == "assets" || name == "repo.json" || name == "release.json" || name == "next_id" ||
+                         name == "lock";
       CHECK_MESSAGE((fixed || parse_id(name).has_value()), e.path().string());
     }
   }

@@ -1,0 +1,42 @@
+#pragma once
+// An upload being received: bytes go to a temporary file (0600) in the store's tmp/ and are
+// hashed on the way. The file is removed unless it was moved into place.
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace vt132::server {
+
+class Upload {
+ public:
+  // A new file in `dir`; host::FileError (with its errno) when it cannot be made.
+  static std::unique_ptr<Upload> create(const std::filesystem::path& dir);
+  ~Upload();
+  Upload(const Upload&) = delete;
+  Upload& operator=(const Upload&) = delete;
+
+  // False when the file cannot be written: error() has the errno, and the cause is logged.
+  bool write(const char* data, size_t size);
+  uint64_t size() const { return size_; }
+  int error() const { return error_; }
+  // True when the last write failed because the disk (or the quota) is full.
+  bool disk_full() const;
+
+  // Makes the bytes durable and returns their SHA-256 (lower-case hex); FileError otherwise.
+  std::string finish();
+  // Renames the finished file to `dest` (same file system); the file is no longer ours.
+  void move_to(const std::filesystem::path& dest);
+
+ private:
+  Upload() = default;
+  int fd_ = -1;
+  std::filesystem::path path_;
+  uint64_t size_ = 0;
+  int error_ = 0;
+  struct Hash;
+  std::unique_ptr<Hash> hash_;
+};
+
+}  // namespace vt132::server
