@@ -308,67 +308,47 @@ void Service::api_update_asset(httplib::Response& res, const Route& route, const
 
 void Service::api_upload(const httplib::Request& req, httplib::Response& res, const Route& route,
                          const BaseUrls& base, const Auth& auth, const httplib::ContentReader& reader) {
-  // Everything is checked before a byte of the body is read; an early answer closes the
-  // connection so the unread body is never parsed as a request.
-  const std::string name = req.get_param_value("name");
-  const std::string label = req.get_param_value("label");
-  if (!valid_asset_name(name)) {
-    send_error(res, 422, "name must be a file name of letters, digits, '.', '-', '_', '+', '~' (at most 255)",
-               {{"ReleaseAsset", "invalid", "name"}});
-    close_after(res);
-    return;
-  }
-  if (!valid_text(label, kMaxLabelLength, false)) {
-    send_error(res, 422, "label is too long or has control characters", {{"ReleaseAsset", "invalid", "label"}});
-    close_after(res);
-    return;
-  }
-  std::string content_type = req.get_header_value("Content-Type");
-  if (content_type.empty()) content_type = "application/octet-stream";
-  if (!valid_text(content_type, 255, false)) {
-    send_error(res, 422, "Content-Type is invalid", {{"ReleaseAsset", "invalid", "content_type"}});
-    close_after(res);
-    return;
-  }
+  // Everything is checked before a byte of the body is read. httplib 0.11.4 keeps the
+  // connection open even when the answer says "Connection: close", and reads whatever
+  // follows as the next request: so a refused upload's body is read and dropped before the
+  // answer (bounded: its Content-Length is at most max_upload_bytes, checked before routing,
+  // and the read timeout applies). Without a Content-Length there is no body to drop.
   if (!req.has_header("Content-Length")) {
     send_error(res, 411, "Content-Length is required for uploads");
     close_after(res);
     return;
   }
-  const ReleasePtr release = store_.release_by_id(route.owner, route.repo, route.id);
-  if (!release) {
-    send_error(res, 404, "Not Found");
-    close_after(res);
-    return;
-  }
+  bool body_read = false;
   run_write(res, [&] {
-    std::unique_ptr<Upload> upload = store_.begin_upload();
-    bool too_big = false;
+    const std::string name = req.get_param_value("name");
+    const std::string label = req.get_param_value("label");
+    std::string content_type = req.get_header_value("Content-Type");
+    if (content_type.empty()) content_type = "application/octet-stream";
+    if (!valid_asset_name(name)) {
+      throw StoreError(StoreError::Invalid, "ReleaseAsset", "name",
+                       "name must be a file name of letters, digits, '.', '-', '_', '+', '~' (at most 255)");
+    }
+    if (!valid_text(label, kMaxLabelLength, false)) {
+      throw StoreError(StoreError::Invalid, "ReleaseAsset", "label", "label is too long or has control characters");
+    }
+    if (!valid_text(content_type, 255, false)) {
+      throw StoreError(StoreError::Invalid, "ReleaseAsset", "content_type", "Content-Type is invalid");
+    }
+    const ReleasePtr release = store_.release_by_id(route.owner, route.repo, route.id);
+    if (!release) throw StoreError(StoreError::NotFound, "Release", "", "Not Found");
+    std::unique_ptr<Upload> upload = store_.begin_upload();  // disk full, EMFILE: before the body
     bool write_failed = false;
+    // After a failed write the rest of the body is still read (and dropped), see above.
     const bool ok = reader([&](const char* data, size_t len) {
-      if (upload->size() + len > config_.max_upload_bytes) {
-        too_big = true;
-        return false;
-      }
-      if (!upload->write(data, len)) {
-        write_failed = true;
-        return false;
-      }
+      if (!write_failed && !upload->write(data, len)) write_failed = true;
       return true;
     });
-    if (too_big) {
-      send_error(res, 413, "Upload larger than the server's limit of " + std::to_string(config_.max_upload_bytes) +
-                               " bytes");
-      return;
+    body_read = true;
+    if (write_failed && upload->disk_full()) {
+      throw StoreError(StoreError::DiskFull, "", "",
+                       "upload of " + name + " cut at " + std::to_string(upload->size()) + " bytes");
     }
-    if (write_failed) {
-      if (upload->disk_full()) {
-        send_disk_full(res, "upload of " + name + " cut at " + std::to_string(upload->size()) + " bytes");
-      } else {
-        send_error(res, 500, "Internal Server Error");
-      }
-      return;
-    }
+    if (write_failed) throw host::Error("cannot write upload of " + name);
     if (!ok) {
       send_error(res, 400, "Problems reading the request body");
       return;
@@ -379,9 +359,10 @@ void Service::api_upload(const httplib::Request& req, httplib::Response& res, co
     send_json(res, result.created ? 201 : 200,
               asset_json(base, route.owner, route.repo, r ? *r : *release, result.asset));
   });
-  // Any failure (begin_upload refused: disk full, EMFILE; a write failed; the body was cut)
-  // may leave unread body bytes on the connection: they must never be read as a request.
-  if (res.status >= 400) close_after(res);
+  if (res.status >= 400) {
+    if (!body_read) reader([](const char*, size_t) { return true; });
+    close_after(res);
+  }
 }
 
 }  // namespace vt132::server
