@@ -13,6 +13,7 @@
 #include <openssl/x509v3.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -25,9 +26,32 @@ namespace {
 
 using core::port::NetError;
 
+using SteadyClock = std::chrono::steady_clock;
+
+SteadyClock::time_point deadline_after(uint32_t ms) { return SteadyClock::now() + std::chrono::milliseconds(ms); }
+
+// After an OpenSSL call on a non-blocking socket returned `ret`: waits until the socket can
+// do what OpenSSL needs, but not past `deadline`. 1: call again; 0: the deadline passed;
+// -1: the connection failed or was closed.
+int await_tls(SSL* ssl, int fd, int ret, SteadyClock::time_point deadline) {
+  const int e = SSL_get_error(ssl, ret);
+  if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) return -1;
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()).count();
+  if (left <= 0) return 0;
+  pollfd p{fd, static_cast<short>(e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT), 0};
+  const int r = ::poll(&p, 1, static_cast<int>(left));
+  if (r < 0 && errno != EINTR) return -1;
+  return 1;  // ready, interrupted, or timed out: the next round tells
+}
+
+// A TCP or TLS connection. TLS sockets are non-blocking so that every read and write ends by
+// its deadline even when the peer sends a TLS record a byte at a time: a blocking SSL_read
+// would wait for the whole record, one socket timeout per byte. (esp_tls bounds reads the
+// same way on the device.)
 class SocketStream : public core::port::Stream {
  public:
-  SocketStream(int fd, SSL* ssl) : fd_(fd), ssl_(ssl) {}
+  SocketStream(int fd, SSL* ssl, uint32_t write_timeout_ms)
+      : fd_(fd), ssl_(ssl), write_timeout_ms_(write_timeout_ms) {}
   ~SocketStream() override {
     if (ssl_) {
       SSL_shutdown(ssl_);
@@ -37,18 +61,19 @@ class SocketStream : public core::port::Stream {
   }
 
   int read(uint8_t* buf, size_t cap, uint32_t timeout_ms) override {
-    if (!(ssl_ && SSL_pending(ssl_) > 0)) {
-      pollfd p{fd_, POLLIN, 0};
-      const int r = ::poll(&p, 1, static_cast<int>(timeout_ms));
-      if (r == 0) return 0;
-      if (r < 0) return errno == EINTR ? 0 : -1;
-    }
     if (ssl_) {
-      const int n = SSL_read(ssl_, buf, static_cast<int>(cap));
-      if (n > 0) return n;
-      const int e = SSL_get_error(ssl_, n);
-      return (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) ? 0 : -1;
+      const auto deadline = deadline_after(timeout_ms);
+      for (;;) {
+        const int n = SSL_read(ssl_, buf, static_cast<int>(cap));
+        if (n > 0) return n;
+        const int w = await_tls(ssl_, fd_, n, deadline);
+        if (w <= 0) return w;
+      }
     }
+    pollfd p{fd_, POLLIN, 0};
+    const int r = ::poll(&p, 1, static_cast<int>(timeout_ms));
+    if (r == 0) return 0;
+    if (r < 0) return errno == EINTR ? 0 : -1;
     const ssize_t n = ::recv(fd_, buf, cap, 0);
     if (n > 0) return static_cast<int>(n);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return 0;
@@ -56,11 +81,16 @@ class SocketStream : public core::port::Stream {
   }
 
   bool write(const uint8_t* data, size_t len) override {
+    const auto deadline = deadline_after(write_timeout_ms_);
     while (len > 0) {
       const ssize_t n = ssl_ ? SSL_write(ssl_, data, static_cast<int>(len))
                              : ::send(fd_, data, len, MSG_NOSIGNAL);
       if (n <= 0) {
-        if (!ssl_ && n < 0 && (errno == EINTR || errno == EAGAIN)) {
+        if (ssl_) {
+          if (await_tls(ssl_, fd_, static_cast<int>(n), deadline) <= 0) return false;
+          continue;
+        }
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
           pollfd p{fd_, POLLOUT, 0};
           ::poll(&p, 1, 1000);
           continue;
@@ -76,7 +106,22 @@ class SocketStream : public core::port::Stream {
  private:
   int fd_;
   SSL* ssl_;
+  uint32_t write_timeout_ms_;
 };
+
+// The TLS handshake under one deadline for the whole of it, as esp_tls's connect timeout.
+NetError handshake(SSL* ssl, int fd, uint32_t timeout_ms) {
+  const auto deadline = deadline_after(timeout_ms);
+  ::fcntl(fd, F_SETFL, O_NONBLOCK);
+  for (;;) {
+    const int r = SSL_connect(ssl);
+    if (r == 1) break;
+    const int w = await_tls(ssl, fd, r, deadline);
+    if (w < 0) return NetError::Tls;
+    if (w == 0) return NetError::Timeout;
+  }
+  return SSL_get_verify_result(ssl) == X509_V_OK ? NetError::Ok : NetError::Tls;
+}
 
 int connect_tcp(const char* host, uint16_t port, uint32_t timeout_ms, NetError& err) {
   addrinfo hints{};
@@ -172,16 +217,16 @@ core::port::Stream* HostNetwork::connect(const char* host, uint16_t port, bool t
       SSL_set_tlsext_host_name(ssl, host);
       X509_VERIFY_PARAM_set1_host(param, host, 0);
     }
-    if (SSL_connect(ssl) != 1 || SSL_get_verify_result(ssl) != X509_V_OK) {
+    err = handshake(ssl, fd, timeout_ms);
+    if (err != NetError::Ok) {
       ERR_clear_error();
       SSL_free(ssl);
       ::close(fd);
-      err = NetError::Tls;
       return nullptr;
     }
   }
   ++open_;
-  return new SocketStream(fd, ssl);
+  return new SocketStream(fd, ssl, timeout_ms);
 }
 
 void HostNetwork::close(core::port::Stream* stream) {
@@ -216,7 +261,7 @@ core::port::Stream* HostNetwork::accept() {
   const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
   if (fd < 0) return nullptr;
   ++open_;
-  return new SocketStream(fd, nullptr);
+  return new SocketStream(fd, nullptr, 0);  // plain: writes wait on the socket itself
 }
 
 }  // namespace vt132::hostport

@@ -3,7 +3,16 @@
 // through the sim's flags so the tests take seconds. Failing them leaves the old image.
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
+#include <regex>
+#include <thread>
 
 #include "support/fixture.hpp"
 
@@ -32,6 +41,51 @@ double seconds_for(SimProcess& sim, const std::string& cmd, std::string& answer)
   answer = sim.command(cmd, 120000);
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
+
+// A TCP server on 127.0.0.1 that answers any connection with the start of a TLS handshake
+// record (16 KiB announced) and then one byte every 200 ms, until the client hangs up.
+class HandshakeTrickler {
+ public:
+  HandshakeTrickler() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof sa;
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+    REQUIRE(::listen(fd_, 4) == 0);
+    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&sa), &len) == 0);
+    port_ = ntohs(sa.sin_port);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~HandshakeTrickler() {
+    stop_ = true;
+    thread_.join();
+    ::close(fd_);
+  }
+  std::string url(const std::string& path) const { return "https://127.0.0.1:" + std::to_string(port_) + path; }
+
+ private:
+  void run() {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) continue;
+      const char header[] = {0x16, 0x03, 0x03, 0x40, 0x00};  // handshake record, 16384 bytes
+      bool ok = ::send(c, header, sizeof header, MSG_NOSIGNAL) == sizeof header;
+      while (ok && !stop_) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        ok = ::send(c, "A", 1, MSG_NOSIGNAL) == 1;
+      }
+      ::close(c);
+    }
+  }
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
 
 void expect_old_image_kept(Fixture& f, SimProcess& sim) {
   CHECK(sim.command("AT+U$").find("BOOT    [app0] [VT132 V1.0.0]") != std::string::npos);
@@ -116,5 +170,39 @@ TEST_SUITE("slow") {
     CHECK(s < 10);
     for (const auto& req : f.https->requests()) CHECK(req.find("VT132.bin") == std::string::npos);
     expect_old_image_kept(f, *sim);
+  }
+
+  TEST_CASE("an image whose TLS records trickle in a byte at a time fails with TIMEOUT, old image kept") {
+    Fixture f;
+    const std::string img = Fixture::image("V1.1.0");
+    f.publish(img);
+    // The encrypted stream itself: the first 128 KiB at once, then a byte every 500 ms, so
+    // the record being read never completes and no read returns a byte.
+    Route r = paced(img, 128 * 1024, 1, 500);
+    r.pace_tls_bytes = true;
+    f.https->set("/dl/V1.1.0/VT132.bin", r);
+    // The read stuck in the record must return at the fixture's 3 s read timeout. A resume
+    // would fetch the rest at once (the pacing restarts per connection), so the floor here
+    // is set above what the burst averages over those 3 s: the guard ends it instead.
+    auto sim = f.start_online(f.latest_url(), {"--rate-window", "1000", "--min-rate", "100000"});
+    CHECK(sim->command("AT+U?").find("[NEWER]") != std::string::npos);
+    std::string up;
+    const double s = seconds_for(*sim, "AT+U^", up);
+    // Some of the image was written (dots) before the stall.
+    CHECK(std::regex_match(up, std::regex("AT\\+U\\^\r\r\n\\.+\r\nUPDATE FAILED: TIMEOUT\r\n\r\nERROR\r\n")));
+    MESSAGE("record-trickled download ended after " << s << " s");
+    CHECK(s < 10);
+    expect_old_image_kept(f, *sim);
+  }
+
+  TEST_CASE("a TLS handshake trickled a byte at a time ends within the connect timeout") {
+    Fixture f;
+    HandshakeTrickler trickler;
+    auto sim = f.start_online(trickler.url("/repos/o/r/releases/latest"));  // 3 s timeout
+    std::string answer;
+    const double s = seconds_for(*sim, "AT+U?", answer);
+    CHECK(answer == "AT+U?\r\r\nUPDATE FAILED: TIMEOUT\r\n\r\nERROR\r\n");
+    MESSAGE("trickled handshake ended after " << s << " s");
+    CHECK(s < 6);
   }
 }

@@ -131,7 +131,8 @@ int HttpClient::fill() {
   if (rx_pos_ < rx_len_) return 1;
   const int n = stream_->read(rx_, sizeof rx_, timeout_ms_);
   if (n == 0) {
-    error_ = HttpError::Timeout;
+    // A silent read is worth a retry, unless the whole transfer is out of time anyway.
+    error_ = guard_ && !guard_->received(0) ? HttpError::TooSlow : HttpError::Timeout;
     return -1;
   }
   if (n < 0) {

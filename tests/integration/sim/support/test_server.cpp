@@ -19,24 +19,40 @@ namespace {
 struct Conn {
   int fd;
   SSL* ssl;
+  // Pacing (Route::pace_*) once started: of the body, or with Route::pace_tls_bytes of the
+  // encrypted bytes, which OpenSSL then writes into `cipher` for us to dribble out.
+  const Route* pace = nullptr;
+  const std::atomic<bool>* stop = nullptr;
+  size_t paced = 0;
+  BIO* cipher = nullptr;
+
   bool send(const char* p, size_t n) {
-    while (n > 0) {
-      const int w = ssl ? SSL_write(ssl, p, static_cast<int>(n)) : static_cast<int>(::send(fd, p, n, MSG_NOSIGNAL));
-      if (w <= 0) return false;
-      p += w;
-      n -= static_cast<size_t>(w);
+    if (!cipher) return put(p, n, ssl != nullptr);
+    if (n > 0 && SSL_write(ssl, p, static_cast<int>(n)) <= 0) return false;  // into memory: all of it
+    char buf[4096];
+    for (int k; (k = BIO_read(cipher, buf, sizeof buf)) > 0;) {
+      if (!put(buf, static_cast<size_t>(k), false)) return false;
     }
     return true;
   }
   bool send(const std::string& s) { return send(s.data(), s.size()); }
-  // The body at the route's pace; false when the client went away or the server stops.
-  bool send_paced(const char* p, size_t n, const Route& route, const std::atomic<bool>& stop) {
-    if (route.pace_ms <= 0) return send(p, n);
-    const size_t first = route.pace_after < n ? route.pace_after : n;
-    if (!send(p, first)) return false;
-    for (size_t at = first; at < n && !stop; at += route.pace_bytes) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(route.pace_ms));
-      if (!send(p + at, std::min(route.pace_bytes, n - at))) return false;
+  // Writes p over TLS or raw on the socket, at the pace once pacing has started; false when
+  // the client went away or the server stops.
+  bool put(const char* p, size_t n, bool tls) {
+    while (n > 0) {
+      size_t k = n;
+      if (pace && paced >= pace->pace_after) {
+        if (*stop) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(pace->pace_ms));
+        k = std::min(pace->pace_bytes, n);
+      } else if (pace) {
+        k = std::min(n, pace->pace_after - paced);
+      }
+      const int w = tls ? SSL_write(ssl, p, static_cast<int>(k)) : static_cast<int>(::send(fd, p, k, MSG_NOSIGNAL));
+      if (w <= 0) return false;
+      p += w;
+      n -= static_cast<size_t>(w);
+      if (pace) paced += static_cast<size_t>(w);
     }
     return true;
   }
@@ -142,6 +158,12 @@ void TestServer::handle(int fd) {
       if (it->second.drops_left > 0) --it->second.drops_left;
     }
   }
+  if (route.pace_ms > 0 && route.pace_tls_bytes && c.ssl) {  // from the first byte of the answer
+    c.cipher = BIO_new(BIO_s_mem());
+    SSL_set0_wbio(c.ssl, c.cipher);
+    c.pace = &route;
+    c.stop = &stop_;
+  }
   std::string common = "Connection: close\r\nServer: vt132-sim-test\r\n";
   for (size_t i = 0; i < route.filler_headers; ++i) common += "X-Filler-" + std::to_string(i) + ": x\r\n";
   if (!found || route.status != 200) {
@@ -175,7 +197,11 @@ void TestServer::handle(int fd) {
     } else {
       c.send(head + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n");
       const size_t n = route.drops_left > 0 && route.drop_after < body.size() ? route.drop_after : body.size();
-      c.send_paced(body.data(), n, route, stop_);
+      if (route.pace_ms > 0 && !c.cipher) {  // the body only
+        c.pace = &route;
+        c.stop = &stop_;
+      }
+      c.send(body.data(), n);
     }
   }
   if (c.ssl) {

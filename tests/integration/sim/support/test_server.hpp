@@ -30,6 +30,7 @@ struct Route {
   size_t pace_after = 0;
   size_t pace_bytes = 1;
   int pace_ms = 0;
+  bool pace_tls_bytes = false;   // pace the encrypted bytes: TLS records arrive a few bytes at a time
   size_t filler_headers = 0;     // this many extra "X-Filler-N: x" header lines
 };
 
