@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -11,6 +14,7 @@
 #include "names.hpp"
 #include "storage.hpp"
 #include "vt132/core/sha256.hpp"
+#include "vt132/host/file_io.hpp"
 
 using namespace vt132::server;
 namespace fs = std::filesystem;
@@ -205,5 +209,56 @@ TEST_SUITE("server_storage") {
     CHECK(g1 > g0);
     s.update_release("vt132", "firmware", id, fields("V1.0.0", false));
     CHECK(s.generation() > g1);
+  }
+
+  TEST_CASE("only ENOSPC and EDQUOT are a full disk") {
+    CHECK(is_disk_full(ENOSPC));
+    CHECK(is_disk_full(EDQUOT));
+    for (int other : {EMFILE, ENFILE, EIO, EACCES, ENOMEM, EFBIG}) CHECK_FALSE(is_disk_full(other));
+  }
+
+  TEST_CASE("a full disk: begin_upload throws StoreError DiskFull, a write says disk_full()") {
+    TempDir dir;
+    Store s(dir.path);
+    // A real full file system: tmpfs over tmp/ with room for one small file (CAP_SYS_ADMIN,
+    // as CI has), in a mount namespace of this process's own.
+    const fs::path tmp = dir.path / "store" / "tmp";
+    REQUIRE(::unshare(CLONE_NEWNS) == 0);
+    REQUIRE(::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0);
+    REQUIRE(::mount("tmpfs", tmp.c_str(), "tmpfs", 0, "size=64k,nr_inodes=2") == 0);
+    {
+      std::unique_ptr<Upload> up = s.begin_upload();
+      const std::string chunk(16 * 1024, 'x');
+      bool written = true;
+      for (int i = 0; i < 8 && written; ++i) written = up->write(chunk.data(), chunk.size());
+      CHECK_FALSE(written);
+      CHECK(up->disk_full());
+      // No inode left for a second upload file.
+      CHECK(error_kind([&] { s.begin_upload(); }) == StoreError::DiskFull);
+    }
+    ::umount2(tmp.c_str(), MNT_DETACH);
+  }
+
+  TEST_CASE("too many open files is not a full disk: begin_upload throws the FileError (EMFILE)") {
+    TempDir dir;
+    Store s(dir.path);
+    rlimit old{};
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &old) == 0);
+    const int probe = ::dup(0);  // the lowest free descriptor: none above it may be opened
+    REQUIRE(probe >= 0);
+    ::close(probe);
+    rlimit low = old;
+    low.rlim_cur = static_cast<rlim_t>(probe);
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+    int code = 0;
+    try {
+      s.begin_upload();
+    } catch (const vt132::host::FileError& e) {
+      code = e.code();
+    } catch (const StoreError&) {
+      code = -1;
+    }
+    ::setrlimit(RLIMIT_NOFILE, &old);
+    CHECK(code == EMFILE);
   }
 }
