@@ -27,9 +27,10 @@ struct ScriptedStream : port::Stream {
   size_t piece = 7;
   FakeClock* clock = nullptr;
   uint32_t ms_per_read = 0;
+  bool silent_at_end = false;  // then reads past the end time out (0) instead of closing
   int read(uint8_t* buf, size_t cap, uint32_t) override {
-    if (pos == response.size()) return -1;
     if (clock) clock->now += ms_per_read;
+    if (pos == response.size()) return silent_at_end ? 0 : -1;
     const size_t n = std::min<size_t>({cap, piece, response.size() - pos});
     response.copy(reinterpret_cast<char*>(buf), n, pos);
     pos += n;
@@ -49,6 +50,7 @@ struct ScriptedNet : port::Network {
   size_t piece = 7;               // bytes per read
   FakeClock* clock = nullptr;     // advanced by ms_per_read on every read
   uint32_t ms_per_read = 0;
+  bool silent_at_end = false;
   port::Stream* connect(const char* host, uint16_t port, bool tls, uint32_t, port::NetError& err) override {
     if (responses.empty()) {
       err = port::NetError::Connect;
@@ -60,6 +62,7 @@ struct ScriptedNet : port::Network {
     open->piece = piece;
     open->clock = clock;
     open->ms_per_read = ms_per_read;
+    open->silent_at_end = silent_at_end;
     responses.erase(responses.begin());
     return open;
   }
@@ -294,5 +297,30 @@ TEST_SUITE("http_client") {
     CHECK(last < 0);
     CHECK(c.last_error() == HttpError::TooSlow);
     CHECK(clock.now - 1000 <= 31000);
+  }
+
+  TEST_CASE("a silent read is a Timeout worth a retry until the guard's window says TooSlow") {
+    FakeClock clock;
+    ScriptedNet net;
+    net.piece = 4096;
+    net.clock = &clock;
+    net.ms_per_read = 3000;  // each read waits out a 3 s timeout
+    net.silent_at_end = true;
+    net.responses = {"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"};
+    TransferLimits limits;
+    limits.window_ms = 10000;
+    TransferGuard guard(clock, limits);
+    guard.start(100);
+    HttpClient c(net, 3000);
+    c.set_guard(&guard);
+    HttpResponse r;
+    REQUIRE(c.get("http://h/", 0, r) == HttpError::Ok);  // 3 s in
+    uint8_t buf[16];
+    for (int i = 0; i < 2; ++i) {  // 6 s, 9 s: inside the first window
+      CHECK(c.read_body(buf, sizeof buf) < 0);
+      CHECK(c.last_error() == HttpError::Timeout);
+    }
+    CHECK(c.read_body(buf, sizeof buf) < 0);  // 12 s: a window with 43 bytes
+    CHECK(c.last_error() == HttpError::TooSlow);
   }
 }
