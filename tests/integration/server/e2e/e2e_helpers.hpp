@@ -1,0 +1,34 @@
+#pragma once
+// What the server end-to-end tests share: test images, the publish steps through the API, and
+// raw sockets and TLS handshakes for what httplib's client cannot send.
+#include <httplib.h>
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "server_process.hpp"
+
+namespace vt132::test {
+
+extern const std::string kRepo;     // /repos/vt132/firmware
+extern const std::string kApi;      // /api/v3 + kRepo
+extern const std::string kUploads;  // /api/uploads + kRepo
+
+// A format-valid VT132-like app image of about `size` bytes.
+std::string image(const std::string& version, uint32_t size, uint32_t seed = 1);
+nlohmann::json body_json(const httplib::Result& res);
+uint64_t create_release(const ServerProcess& s, const std::string& tag, bool draft);
+httplib::Result upload(const ServerProcess& s, uint64_t id, const std::string& name, const std::string& bytes);
+void publish(const ServerProcess& s, uint64_t id);
+// A published release V1.0.0 with VT132.bin; returns the image bytes.
+std::string publish_v1(const ServerProcess& s, uint32_t size = 1100 * 1024);
+
+// A TCP connection to 127.0.0.1:port with a 20 s receive timeout (and SO_RCVBUF when > 0).
+int connect_loopback(int port, int rcvbuf = 0);
+void send_all(int fd, const std::string& data);
+// Tries a TLS handshake limited to [min, max] with `ciphers`; returns the cipher agreed or "".
+std::string handshake(int port, int min_version, int max_version, const char* ciphers);
+
+}  // namespace vt132::test
