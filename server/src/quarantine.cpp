@@ -58,6 +58,7 @@ void Quarantine::move(const fs::path& path, const std::string& reason) {
                           code);
   }
   host::sync_directory(path.parent_path());
+  host::sync_directory(to.parent_path());
   spdlog::error("DAMAGED STORE FILE {}: {}; moved to {} (nothing was deleted: inspect it, repair it and move it "
                 "back, or leave it there)",
                 path.string(), reason, to.string());

@@ -49,9 +49,10 @@ Store::Store(const fs::path& data_dir) : root_(data_dir / "store"), lock_(data_d
   make_dir(root_ / "tmp");
   // Stores made before files were private were 0755/0644: closing the root closes them all.
   if (::chmod(root_.c_str(), kStoreDirMode) != 0) {
-    throw host::FileError("cannot make " + root_.string() + " private (chmod 700): " + std::strerror(errno) +
+    const int code = errno;
+    throw host::FileError("cannot make " + root_.string() + " private (chmod 700): " + std::strerror(code) +
                               "; the server must own its data directory",
-                          errno);
+                          code);
   }
   load();
 }
