@@ -55,13 +55,16 @@ int main(int argc, char** argv) {
   app.footer(
       "First start: vt132-ota-server --data /var/lib/vt132-ota --repo OWNER/NAME\n"
       "  makes a local CA in DATA/tls and prints its pin and the AT+U= command for a VT132.\n"
-      "Tokens for publishing: vt132-ota-server --data DIR token create NAME");
+      "Tokens for publishing: vt132-ota-server --data DIR token create NAME [--repo OWNER/NAME]");
 
   CLI::App* token = app.add_subcommand("token", "Manage write tokens (stored hashed in DATA/tokens.json)");
   token->require_subcommand(1);
   std::string token_name;
   CLI::App* create = token->add_subcommand("create", "Make a token and print it (shown only this once)");
   create->add_option("name", token_name, "What the token is for, e.g. ci or laptop")->required();
+  std::vector<std::string> token_repos;
+  create->add_option("--repo", token_repos,
+                     "OWNER/NAME the token may write to (repeatable); without it, every repository");
   CLI::App* list = token->add_subcommand("list", "List token names");
   CLI::App* revoke = token->add_subcommand("revoke", "Delete a token");
   revoke->add_option("name", token_name, "Name of the token")->required();
@@ -73,10 +76,13 @@ int main(int argc, char** argv) {
       std::filesystem::create_directories(config.data_dir);
       vt132::server::TokenStore tokens(config.data_dir / "tokens.json");
       if (create->parsed()) {
-        std::cout << tokens.create(token_name) << "\n";
+        std::cout << tokens.create(token_name, token_repos) << "\n";
       } else if (list->parsed()) {
         for (const auto& t : tokens.list()) {
-          std::cout << t.name << "\tcreated " << vt132::server::iso8601(t.created_at) << "\n";
+          std::string scope;
+          for (const std::string& r : t.repos) scope += (scope.empty() ? "" : ",") + r;
+          std::cout << t.name << "\tcreated " << vt132::server::iso8601(t.created_at) << "\t"
+                    << (scope.empty() ? "all repositories" : scope) << "\n";
         }
       } else if (revoke->parsed()) {
         if (!tokens.revoke(token_name)) throw vt132::host::Error("no token named \"" + token_name + "\"");

@@ -85,19 +85,53 @@ Service::Service(const ServerConfig& config, Store& store, TokenStore& tokens, M
   }
 }
 
-Service::Auth Service::authenticate(const httplib::Request& req) {
+Service::Auth Service::authenticate(const httplib::Request& req, const Route& route) {
   Auth auth;
   if (!req.has_header("Authorization")) return auth;
   auth.presented = true;
-  const std::string header = req.get_header_value("Authorization");
-  if (auto token = token_from_authorization(header)) auth.who = tokens_.authenticate(*token);
+  const std::string header = req.get_header_value("Authorization");  // the token below is a view into it
+  const auto token = token_from_authorization(header);
+  if (!token) return auth;
+  try {
+    if (const std::optional<TokenInfo> info = tokens_.authenticate(*token)) {
+      if (info->allows(route.owner, route.repo)) {
+        auth.who = info->name;
+      } else {
+        auth.scope = info->repos;
+      }
+    }
+  } catch (const TokenFileError& e) {
+    spdlog::error("{}; no token can be checked until it is repaired", e.what());
+    auth.token_file_error = e.what();
+  }
   return auth;
+}
+
+bool Service::reject_credentials(const Auth& auth, httplib::Response& res) {
+  if (!auth.token_file_error.empty()) {
+    send_error(res, 503, "The server cannot check tokens: its token file is unreadable (" + auth.token_file_error +
+                             "). Ask the server's operator to repair or re-create it.");
+  } else if (auth.presented && !auth.who && auth.scope.empty()) {
+    send_error(res, 401, "Bad credentials");
+    res.set_header("WWW-Authenticate", "Bearer realm=\"vt132-ota-server\"");
+  } else {
+    return false;
+  }
+  close_after(res);
+  return true;
 }
 
 bool Service::require_auth(const Auth& auth, httplib::Response& res) {
   if (auth.who) return true;
-  send_error(res, 401, auth.presented ? "Bad credentials" : "Requires authentication");
-  res.set_header("WWW-Authenticate", "Bearer realm=\"vt132-ota-server\"");
+  if (reject_credentials(auth, res)) return false;
+  if (!auth.scope.empty()) {
+    std::string repos;
+    for (const std::string& r : auth.scope) repos += (repos.empty() ? "" : ", ") + r;
+    send_error(res, 403, "Resource not accessible by token: it may only write to " + repos);
+  } else {
+    send_error(res, 401, "Requires authentication");
+    res.set_header("WWW-Authenticate", "Bearer realm=\"vt132-ota-server\"");
+  }
   close_after(res);
   return false;
 }
@@ -158,11 +192,8 @@ void Service::handle(const httplib::Request& req, httplib::Response& res, bool s
     case RouteKind::ReleaseById:
     case RouteKind::ReleaseAssets:
     case RouteKind::Asset: {
-      const Auth auth = authenticate(req);
-      if (auth.presented && !auth.who) {
-        send_error(res, 401, "Bad credentials");
-        return;
-      }
+      const Auth auth = authenticate(req, route);
+      if (reject_credentials(auth, res)) return;
       if (get) {
         api_get(req, res, route, base_urls(req, secure), auth);
         return;
@@ -183,7 +214,7 @@ void Service::handle(const httplib::Request& req, httplib::Response& res, bool s
 void Service::handle_with_body(const httplib::Request& req, httplib::Response& res,
                                const httplib::ContentReader& reader, bool secure) {
   const Route route = parse_route(req.path);
-  const Auth auth = authenticate(req);
+  const Auth auth = authenticate(req, route);
   const bool post = req.method == "POST";
   const bool patch = req.method == "PATCH";
   const bool api_write = (post && (route.kind == RouteKind::Releases || route.kind == RouteKind::ReleaseAssets)) ||
@@ -196,11 +227,7 @@ void Service::handle_with_body(const httplib::Request& req, httplib::Response& r
   }
   if (graphql_post) {
     // Reads are public, GraphQL included; a token that is sent must be valid.
-    if (auth.presented && !auth.who) {
-      send_error(res, 401, "Bad credentials");
-      close_after(res);
-      return;
-    }
+    if (reject_credentials(auth, res)) return;
   } else if (!require_auth(auth, res)) {
     return;
   }

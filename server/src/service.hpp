@@ -57,9 +57,16 @@ class Service {
  private:
   struct Auth {
     bool presented = false;          // an Authorization header was sent
-    std::optional<std::string> who;  // the token's name when it is valid
+    std::optional<std::string> who;  // the token's name when it is valid for the route's repository
+    std::vector<std::string> scope;  // set when a valid token is limited to other repositories
+    std::string token_file_error;    // set when the server could not read its token file
   };
-  Auth authenticate(const httplib::Request& req);
+  // The token presented, checked against the repository `route` names.
+  Auth authenticate(const httplib::Request& req, const Route& route);
+  // Answers 401 (unknown token) or 503 (token file unreadable) and returns true when a
+  // presented token cannot be used at all; reads without a usable token stay public.
+  bool reject_credentials(const Auth& auth, httplib::Response& res);
+  // For writes: a token valid for this repository, else 401 or 403 answered here.
   bool require_auth(const Auth& auth, httplib::Response& res);
   BaseUrls base_urls(const httplib::Request& req, bool secure) const;
 

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "names.hpp"
 #include "vt132/host/error.hpp"
 #include "vt132/host/file_io.hpp"
 #include "vt132/host/hex.hpp"
@@ -21,6 +22,7 @@ namespace {
 
 constexpr size_t kMaxTokenLength = 256;
 constexpr size_t kMaxTokens = 1000;
+constexpr size_t kMaxReposPerToken = 100;
 
 bool valid_token_name(const std::string& s) {
   if (s.empty() || s.size() > 64) return false;
@@ -49,7 +51,26 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+void check_repo_scope(const std::string& repo) {
+  const size_t slash = repo.find('/');
+  if (slash == std::string::npos || !valid_owner(repo.substr(0, slash)) || !valid_repo(repo.substr(slash + 1))) {
+    throw host::Error("--repo \"" + repo + "\" is not OWNER/NAME");
+  }
+}
+
 }  // namespace
+
+bool TokenInfo::allows(std::string_view owner, std::string_view repo) const {
+  if (repos.empty()) return true;
+  if (owner.empty()) return false;
+  for (const std::string& r : repos) {
+    const size_t slash = r.find('/');
+    if (iequals(std::string_view(r).substr(0, slash), owner) && iequals(std::string_view(r).substr(slash + 1), repo)) {
+      return true;
+    }
+  }
+  return false;
+}
 
 std::optional<std::string_view> token_from_authorization(std::string_view header) {
   const size_t space = header.find(' ');
@@ -69,11 +90,18 @@ std::vector<TokenInfo> TokenStore::load() const {
   std::vector<TokenInfo> out;
   std::error_code ec;
   if (!fs::exists(file_, ec)) return out;
-  const std::vector<uint8_t> bytes = host::read_file(file_, 1u << 20);
-  const json j = json::parse(bytes.begin(), bytes.end());
-  for (const json& t : j.at("tokens")) {
-    out.push_back(TokenInfo{t.at("name").get<std::string>(), t.at("sha256").get<std::string>(),
-                            t.at("created_at").get<int64_t>()});
+  try {
+    const std::vector<uint8_t> bytes = host::read_file(file_, 1u << 20);
+    const json j = json::parse(bytes.begin(), bytes.end());
+    for (const json& t : j.at("tokens")) {
+      TokenInfo info{t.at("name").get<std::string>(), t.at("sha256").get<std::string>(),
+                     t.at("created_at").get<int64_t>(), {}};
+      // Files written before tokens had scopes have no "repos": those tokens may write anywhere.
+      if (t.contains("repos")) info.repos = t.at("repos").get<std::vector<std::string>>();
+      out.push_back(std::move(info));
+    }
+  } catch (const std::exception& e) {
+    throw TokenFileError("cannot read the token file " + file_.string() + ": " + e.what());
   }
   return out;
 }
@@ -81,15 +109,21 @@ std::vector<TokenInfo> TokenStore::load() const {
 void TokenStore::save(const std::vector<TokenInfo>& tokens) const {
   json arr = json::array();
   for (const TokenInfo& t : tokens) {
-    arr.push_back({{"name", t.name}, {"sha256", t.sha256}, {"created_at", t.created_at}});
+    json entry{{"name", t.name}, {"sha256", t.sha256}, {"created_at", t.created_at}};
+    if (!t.repos.empty()) entry["repos"] = t.repos;
+    arr.push_back(std::move(entry));
   }
   host::write_file_atomic(file_, json{{"tokens", arr}}.dump(2) + "\n", 0600);
 }
 
-std::string TokenStore::create(const std::string& name) {
+std::string TokenStore::create(const std::string& name, const std::vector<std::string>& repos) {
   if (!valid_token_name(name)) {
     throw host::Error("token name \"" + name + "\" is invalid: use 1-64 letters, digits, '.', '-', '_'");
   }
+  if (repos.size() > kMaxReposPerToken) {
+    throw host::Error("a token may name at most " + std::to_string(kMaxReposPerToken) + " repositories");
+  }
+  for (const std::string& r : repos) check_repo_scope(r);
   std::lock_guard lock(mutex_);
   std::vector<TokenInfo> tokens = load();
   for (const TokenInfo& t : tokens) {
@@ -103,7 +137,7 @@ std::string TokenStore::create(const std::string& name) {
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
-  tokens.push_back(TokenInfo{name, host::to_hex(digest.data(), digest.size()), now});
+  tokens.push_back(TokenInfo{name, host::to_hex(digest.data(), digest.size()), now, repos});
   save(tokens);
   return token;
 }
@@ -133,17 +167,17 @@ void TokenStore::refresh_locked() {
   stamp_ = now;
 }
 
-std::optional<std::string> TokenStore::authenticate(std::string_view presented) {
+std::optional<TokenInfo> TokenStore::authenticate(std::string_view presented) {
   if (presented.empty() || presented.size() > kMaxTokenLength) return std::nullopt;
   const auto digest = sha256(presented);
   const std::string hex = host::to_hex(digest.data(), digest.size());
   std::lock_guard lock(mutex_);
   refresh_locked();
   // Compare with every token, without stopping at a match, so timing says nothing.
-  std::optional<std::string> match;
+  std::optional<TokenInfo> match;
   for (const TokenInfo& t : cached_) {
     if (t.sha256.size() == hex.size() && CRYPTO_memcmp(t.sha256.data(), hex.data(), hex.size()) == 0) {
-      match = t.name;
+      match = t;
     }
   }
   return match;

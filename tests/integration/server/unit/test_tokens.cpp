@@ -27,7 +27,8 @@ TEST_SUITE("server_tokens") {
     const std::string token = store.create("ci");
     CHECK(token.rfind("vt132_", 0) == 0);
     CHECK(token.size() == 46);
-    CHECK(store.authenticate(token) == std::optional<std::string>("ci"));
+    REQUIRE(store.authenticate(token));
+    CHECK(store.authenticate(token)->name == "ci");
     CHECK_FALSE(store.authenticate(token + "x"));
     CHECK_FALSE(store.authenticate(token.substr(0, token.size() - 1)));
     CHECK_FALSE(store.authenticate(""));
@@ -49,7 +50,58 @@ TEST_SUITE("server_tokens") {
     TokenStore server(file);
     CHECK_FALSE(server.authenticate("vt132_0000"));
     const std::string token = TokenStore(file).create("laptop");
-    CHECK(server.authenticate(token) == std::optional<std::string>("laptop"));
+    REQUIRE(server.authenticate(token));
+    CHECK(server.authenticate(token)->name == "laptop");
+    fs::remove(file);
+  }
+
+  TEST_CASE("a token limited to repositories allows only those, case-insensitively; an unlimited one allows all") {
+    const fs::path file = temp_file();
+    TokenStore store(file);
+    const std::string scoped = store.create("ci", {"vt132/firmware", "Lab/Tools"});
+    const std::string everywhere = store.create("admin");
+    const std::optional<TokenInfo> ci = TokenStore(file).authenticate(scoped);
+    REQUIRE(ci);
+    CHECK(ci->repos == std::vector<std::string>{"vt132/firmware", "Lab/Tools"});
+    CHECK(ci->allows("vt132", "firmware"));
+    CHECK(ci->allows("VT132", "Firmware"));
+    CHECK(ci->allows("lab", "tools"));
+    CHECK_FALSE(ci->allows("vt132", "other"));
+    CHECK_FALSE(ci->allows("other", "firmware"));
+    CHECK_FALSE(ci->allows("", ""));  // a request naming no repository
+    const std::optional<TokenInfo> admin = store.authenticate(everywhere);
+    REQUIRE(admin);
+    CHECK(admin->repos.empty());
+    CHECK(admin->allows("any", "repo"));
+    CHECK(admin->allows("", ""));
+    fs::remove(file);
+  }
+
+  TEST_CASE("a token scope that is not OWNER/NAME is refused when the token is made") {
+    const fs::path file = temp_file();
+    TokenStore store(file);
+    CHECK_THROWS_AS(store.create("ci", {"firmware"}), vt132::host::Error);
+    CHECK_THROWS_AS(store.create("ci", {"a/b/c"}), vt132::host::Error);
+    CHECK_THROWS_AS(store.create("ci", {"../x"}), vt132::host::Error);
+    CHECK_THROWS_AS(store.create("ci", std::vector<std::string>(101, "a/b")), vt132::host::Error);
+    CHECK(store.list().empty());
+    fs::remove(file);
+  }
+
+  TEST_CASE("an unreadable token file is an error that names the file, never an empty token list") {
+    const fs::path file = temp_file();
+    TokenStore store(file);
+    const std::string token = store.create("ci");
+    std::ofstream(file, std::ios::trunc) << "{\"tokens\": [";  // cut short, as by a full disk
+    try {
+      store.authenticate(token);
+      FAIL("no error for a damaged token file");
+    } catch (const TokenFileError& e) {
+      CHECK(std::string(e.what()).find(file.string()) != std::string::npos);
+    }
+    fs::remove(file);
+    fs::create_directory(file);  // unreadable as a file (EISDIR), also for root
+    CHECK_THROWS_AS(TokenStore(file).authenticate(token), TokenFileError);
     fs::remove(file);
   }
 
