@@ -9,7 +9,7 @@ packages=(
   libssl-dev libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libspdlog-dev doctest-dev
   clang-14 libclang-rt-14-dev
   gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib
-  nginx-light wrk tmux jq picocom help2man python3
+  nginx-light wrk tmux jq picocom help2man python3 stress-ng
 )
 
 missing=()

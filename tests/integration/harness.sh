@@ -35,6 +35,18 @@ expect_equal() {  # ACTUAL EXPECTED
   [ "$1" == "$2" ] || fail "expected '$2', got '$1'"
 }
 
+# wait_for_line FILE REGEX [SECONDS]: waits until a line of FILE matches (an event, not a time);
+# fails after SECONDS (default 60) so a test never hangs. Prints the matching line.
+wait_for_line() {
+  local file=$1 regex=$2 limit=${3:-60} line
+  local deadline=$((SECONDS + limit))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    line=$(grep -E -m1 -- "$regex" "$file" 2>/dev/null) && { echo "$line"; return 0; }
+    sleep 0.05
+  done
+  fail "no line matching '$regex' in $file within ${limit}s: $(tail -3 "$file" 2>/dev/null)"
+}
+
 run_tests() {
   local passed=0 failed=0 name dir
   for name in $(declare -F | awk '{print $3}' | grep '^test_'); do

@@ -58,8 +58,9 @@ test_on_a_terminal_the_main_command_lets_the_user_type_the_update_and_power_cycl
     "VT132_SKIP_SETUP=1 VT132_BUILD_DIR='$(dirname "$BIN")' VT132_DEMO_DIR='$PWD/demo' VT132_DEMO_PORT=$port \
      VT132_DEMO_HTTP_PORT=$((port + 20000)) bash '$REPO_ROOT/scripts/run.sh'"
   trap 'tmux kill-session -t $session 2>/dev/null' EXIT
-  screen_shows() {  # TEXT: wait until the terminal shows it (60 s at most)
+  screen_shows() {  # TEXT: wait until the terminal shows it (60 s at most; at once if run.sh ended)
     for _ in $(seq 1 600); do
+      tmux has-session -t "$session" 2>/dev/null || { fail "run.sh ended before the terminal showed '$1'"; return 1; }
       tmux capture-pane -p -t "$session" -S -200 | grep -qF "$1" && return 0
       sleep 0.1
     done
@@ -165,18 +166,21 @@ test_a_server_restart_during_the_download_is_resumed_with_range() {
   setup_device
   release V1.1.0
   # The device reaches the server through a relay that sends ~300 KB/s, like a slow Wi-Fi link.
-  local server_port=${url##*:} proxy_port=$((20000 + RANDOM % 30000))
-  python3 "$REPO_ROOT/tests/integration/e2e/throttle_proxy.py" "$proxy_port" "$server_port" 300000 &
+  local server_port=${url##*:} proxy_port
+  python3 "$REPO_ROOT/tests/integration/e2e/throttle_proxy.py" "$server_port" 300000 >proxy.log &
   proxy=$!
   trap 'kill $server_pid $proxy 2>/dev/null; wait 2>/dev/null' EXIT
-  sleep 0.5
+  proxy_port=$(wait_for_line proxy.log '^listening ' | cut -d' ' -f2) || return 1
   local via="https://127.0.0.1:$proxy_port/repos/$repo/releases/latest"
   printf 'AT+W=lab,pw\rAT+U=%s\rAT+U?\rAT+U^\r' "$via" |
     timeout 120 "$BIN/vt132-sim" --flash device.bin --ca data/tls/ca.pem 2>sim.err | tr -d '\r' >session.out &
   local sim=$!
-  # The server dies (SIGKILL: SIGTERM would let the download finish) while the image is on its
-  # way, and comes back on the same port with the same data.
-  sleep 1.5
+  # The server dies (SIGKILL: SIGTERM would let the download finish) once 128 KiB of one
+  # connection have reached the device (the relay reports every 64 KiB, so the first 6-digit
+  # count): only the 1.1 MB image is that large, so the device is then in the middle of the
+  # download, however slowly this machine runs. The server comes back on the same port with
+  # the same data; the relay holds the device's next connection until it listens.
+  wait_for_line proxy.log ': [0-9]{6,} bytes to client' >/dev/null || return 1
   kill -9 "$server_pid"
   wait "$server_pid" 2>/dev/null
   "$BIN/vt132-ota-server" --data data --listen "127.0.0.1:$server_port" --tls-name 127.0.0.1 --repo "$repo" \
@@ -220,7 +224,16 @@ test_a_user_at_a_real_terminal_program_updates_the_device_over_a_pty() {
     done
     fail "terminal never showed '$1': $(tmux capture-pane -p -t "$session" | tail -8)"
   }
-  sleep 0.5
+  # picocom may drop what is typed before it has set up the terminal: type AT until it answers.
+  local answered=0
+  for _ in $(seq 1 60); do
+    type_line "AT"
+    for _ in $(seq 1 10); do
+      tmux capture-pane -p -t "$session" | grep -qx "OK" && { answered=1; break 2; }
+      sleep 0.05
+    done
+  done
+  [ "$answered" -eq 1 ] || fail "the device never answered AT through picocom"
   type_line "AT+W=lab,pw"
   wait_screen "OK"
   type_line "AT+U=$(latest)"
@@ -231,7 +244,11 @@ test_a_user_at_a_real_terminal_program_updates_the_device_over_a_pty() {
   type_line "AT+U\$"
   wait_screen "BOOT    [app1] [VT132 V1.1.0]"
   kill -USR1 "$sim"   # the reset button
-  sleep 1
+  for _ in $(seq 1 300); do
+    [ "$(grep -c 'vt132-sim: ready' sim.err)" -ge 2 ] && break
+    sleep 0.1
+  done
+  [ "$(grep -c 'vt132-sim: ready' sim.err)" -ge 2 ] || fail "the device did not come back after reset"
   tmux send-keys -t "$session" C-l 2>/dev/null
   type_line "ATI1"
   wait_screen "V1.1.0"
