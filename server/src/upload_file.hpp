@@ -17,11 +17,10 @@ class Upload {
   Upload(const Upload&) = delete;
   Upload& operator=(const Upload&) = delete;
 
-  // False when the file cannot be written: error() has the errno, and the cause is logged.
+  // False when the file cannot be written (the cause, with its errno, is logged).
   bool write(const char* data, size_t size);
   uint64_t size() const { return size_; }
-  int error() const { return error_; }
-  // True when the last write failed because the disk (or the quota) is full.
+  // True when a write failed because the disk (or the quota) is full.
   bool disk_full() const;
 
   // Makes the bytes durable and returns their SHA-256 (lower-case hex); FileError otherwise.
