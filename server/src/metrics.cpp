@@ -2,13 +2,6 @@
 
 namespace vt132::server {
 
-namespace {
-std::atomic<uint64_t> g_quarantined_files{0};
-}  // namespace
-
-void count_quarantined_file() { g_quarantined_files.fetch_add(1, std::memory_order_relaxed); }
-uint64_t quarantined_files() { return g_quarantined_files.load(std::memory_order_relaxed); }
-
 void Metrics::count_request(RouteKind route, int status) {
   std::lock_guard lock(mutex_);
   ++requests_[{static_cast<int>(route), status}];
@@ -21,7 +14,7 @@ void Metrics::count_download(const std::string& owner, const std::string& repo, 
   if (downloads_.size() < 100000 || downloads_.count(labels) != 0) ++downloads_[labels];
 }
 
-std::string Metrics::render() const {
+std::string Metrics::render(uint64_t quarantined_files) const {
   std::string out;
   out += "# HELP vt132_http_requests_total HTTP requests answered, by route and status.\n";
   out += "# TYPE vt132_http_requests_total counter\n";
@@ -49,7 +42,7 @@ std::string Metrics::render() const {
   out += "vt132_downloads_in_progress " + std::to_string(downloads_in_progress_.load()) + "\n";
   out += "# HELP vt132_store_quarantined_files_total Damaged store files moved to DATA/store/quarantine at start.\n";
   out += "# TYPE vt132_store_quarantined_files_total counter\n";
-  out += "vt132_store_quarantined_files_total " + std::to_string(quarantined_files()) + "\n";
+  out += "vt132_store_quarantined_files_total " + std::to_string(quarantined_files) + "\n";
   return out;
 }
 

@@ -11,11 +11,6 @@
 
 namespace vt132::server {
 
-// Files the store moved to quarantine at start. Process-wide, as the store is opened before
-// the Metrics of the HTTP side exist.
-void count_quarantined_file();
-uint64_t quarantined_files();
-
 class Metrics {
  public:
   void count_request(RouteKind route, int status);
@@ -25,7 +20,8 @@ class Metrics {
   // Asset bodies being sent now; shutdown waits for these to finish.
   std::atomic<int64_t>& downloads_in_progress() { return downloads_in_progress_; }
 
-  std::string render() const;
+  // `quarantined_files`: what the store moved to quarantine at start (the store knows it).
+  std::string render(uint64_t quarantined_files) const;
 
  private:
   mutable std::mutex mutex_;

@@ -8,7 +8,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "metrics.hpp"
 #include "storage.hpp"
 #include "vt132/host/file_io.hpp"
 
@@ -62,7 +61,6 @@ void Quarantine::move(const fs::path& path, const std::string& reason) {
   spdlog::error("DAMAGED STORE FILE {}: {}; moved to {} (nothing was deleted: inspect it, repair it and move it "
                 "back, or leave it there)",
                 path.string(), reason, to.string());
-  count_quarantined_file();
   moved_.push_back(QuarantinedFile{relative, to, reason});
 }
 

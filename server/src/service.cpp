@@ -172,7 +172,7 @@ void Service::handle(const httplib::Request& req, httplib::Response& res, bool s
     case RouteKind::Metrics:
       if (!get) break;
       res.status = 200;
-      res.set_content(metrics_.render(), "text/plain; version=0.0.4");
+      res.set_content(metrics_.render(store_.quarantine().moved().size()), "text/plain; version=0.0.4");
       return;
     case RouteKind::Home:
     case RouteKind::RepoPage:
