@@ -18,8 +18,15 @@ struct ServerConfig {
   std::string repo;                     // OWNER/NAME served at /{asset} (older firmware)
   std::string public_url;               // overrides the Host header in generated URLs
   uint64_t max_upload_bytes = 20u << 20;  // the largest app partition (16 MiB) plus room
-  size_t max_threads = 2048;            // one per connection being served (httplib's model)
+  // Memory: every connection being served holds at most about max_request_head * 40 (the
+  // library's header map, worst case of 3-byte headers) plus its TLS state and stack; see
+  // docs/security.md for the ceiling these defaults give.
+  size_t max_threads = 512;             // one per connection being served (httplib's model)
   size_t max_queue = 512;               // accepted connections waiting for a thread
+  int worker_idle_timeout_s = 30;       // an idle thread ends after this long
+  size_t max_request_head = 16 * 1024;  // request line + headers (+ TLS handshake) per request
+  size_t max_headers = 100;             // header fields per request
+  int request_head_timeout_s = 30;      // from a request's first byte to its last header
   int read_timeout_s = 20;
   int write_timeout_s = 30;
   int keep_alive_timeout_s = 10;

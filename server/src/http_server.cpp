@@ -1,18 +1,24 @@
 // Wires Service into cpp-httplib 0.11.4 with the settings its defaults lack (see
 // ../../../shared/notes/cpp-httplib-0.11.4.md): TCP_NODELAY, long keep-alive, our worker pool,
-// payload and time limits, no exception text to clients, our own Range handling.
+// payload and time limits, a receive budget per connection (connection_budget.hpp), no
+// exception text to clients, our own Range handling, no SO_REUSEPORT.
 #include "http_server.hpp"
 
 #include <signal.h>
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
+#include <optional>
 #include <thread>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
+#include "connection_budget.hpp"
 #include "names.hpp"
 #include "route.hpp"
 #include "service.hpp"
@@ -27,8 +33,18 @@ namespace vt132::server {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-thread_local Clock::time_point t_request_start;
-thread_local bool t_request_started = false;
+using httplib::Server;
+
+// The request being served on this connection's thread: `routed` once our routing took it
+// (false in the error handler means the library answered before routing).
+struct RequestState {
+  bool routed = false;
+  Clock::time_point start;
+};
+thread_local RequestState t_request;
+
+// httplib adds REMOTE_ADDR, REMOTE_PORT, LOCAL_ADDR and LOCAL_PORT to the client's headers.
+constexpr size_t kLibraryHeaders = 4;
 
 const char* status_message(int status) {
   switch (status) {
@@ -48,23 +64,132 @@ const char* status_message(int status) {
 }
 
 // httplib's Request is non-const in the library; only the handler signatures make it const.
+httplib::Request& mutable_request(const httplib::Request& req) { return const_cast<httplib::Request&>(req); }
+
 // Its 0.11.4 range code would re-slice our responses, so the parsed ranges are dropped and
 // downloads decide ranges themselves (ranges.hpp).
-void drop_library_ranges(const httplib::Request& req) { const_cast<httplib::Request&>(req).ranges.clear(); }
+void drop_library_ranges(const httplib::Request& req) { mutable_request(req).ranges.clear(); }
 
-bool content_length_over(const httplib::Request& req, uint64_t limit) {
+// Content-Length as a number; nullopt when absent, -1 (all ones) when not a plain number.
+std::optional<uint64_t> content_length(const httplib::Request& req) {
   const std::string v = req.get_header_value("Content-Length");
-  if (v.empty()) return false;
-  if (v.size() > 18) return true;
+  if (v.empty()) return std::nullopt;
+  if (v.size() > 18) return UINT64_MAX;
   uint64_t n = 0;
   for (char c : v) {
-    if (c < '0' || c > '9') return true;
+    if (c < '0' || c > '9') return UINT64_MAX;
     n = n * 10 + static_cast<uint64_t>(c - '0');
   }
-  return n > limit;
+  return n;
 }
 
-void configure(httplib::Server& server, Service& service, bool secure) {
+bool has_body_method(const httplib::Request& req) { return req.method == "POST" || req.method == "PATCH"; }
+
+Server::HandlerResponse refuse(httplib::Response& res, int status, const std::string& message) {
+  send_error(res, status, message);
+  close_after(res);
+  return Server::HandlerResponse::Handled;
+}
+
+void log_unexpected(const httplib::Request& req, std::exception_ptr ep) {
+  try {
+    std::rethrow_exception(ep);
+  } catch (const std::exception& e) {
+    spdlog::error("{} {}: unexpected error: {}", req.method, host::printable(req.path.substr(0, 256)), e.what());
+  } catch (...) {
+    spdlog::error("{} {}: unexpected error", req.method, host::printable(req.path.substr(0, 256)));
+  }
+}
+
+// Every request with its head parsed comes here first (the pre-routing handler). Requests
+// with a body go on to handle_with_body through the library (Unhandled).
+Server::HandlerResponse route(Service& service, bool secure, const httplib::Request& req, httplib::Response& res) {
+  const ServerConfig& config = service.config();
+  t_request.routed = true;
+  t_request.start = Clock::now();
+  drop_library_ranges(req);
+  if (req.headers.size() > config.max_headers + kLibraryHeaders) {
+    return refuse(res, 431, "More than " + std::to_string(config.max_headers) + " request header fields");
+  }
+  const bool chunked = req.has_header("Transfer-Encoding");
+  const std::optional<uint64_t> length = content_length(req);
+  if (has_body_method(req)) {
+    // Bodies must announce their length: httplib 0.11.4 does not bound chunked bodies.
+    if (chunked) return refuse(res, 411, "Length Required: send Content-Length, not chunked bodies");
+    if (length.value_or(0) > config.max_upload_bytes) {
+      return refuse(res, 413, "Request body larger than the server's limit of " +
+                                  std::to_string(config.max_upload_bytes) + " bytes");
+    }
+    expect_body(length.value_or(0));
+    return Server::HandlerResponse::Unhandled;  // to handle_with_body
+  }
+  if (chunked || length.value_or(0) > 0) {
+    return refuse(res, 400, "A " + std::string(req.method == "DELETE" ? "DELETE" : "GET") +
+                                " request must not have a body");
+  }
+  expect_body(0);
+  if (req.method == "GET" || req.method == "HEAD" || req.method == "DELETE") {
+    service.handle(req, res, secure);
+  } else {
+    send_error(res, 404, "Not Found");
+  }
+  return Server::HandlerResponse::Handled;
+}
+
+// The library refuses a Range header its parser does not accept (bytes=5-1, items=0-1) with
+// 416 before routing. RFC 9110 says to ignore such a header: the request is routed without it.
+// Here we are outside the library's exception handling, hence the catch.
+void route_without_range(Service& service, bool secure, const httplib::Request& req, httplib::Response& res) {
+  mutable_request(req).headers.erase("Range");
+  res.status = -1;
+  try {
+    route(service, secure, req, res);
+  } catch (...) {
+    log_unexpected(req, std::current_exception());
+    send_error(res, 500, "Internal Server Error");
+  }
+  if (res.status == -1) res.status = 200;
+}
+
+// Bodies for the errors httplib answers by itself (400, 413, 414, 416 ...), GitHub-style;
+// requests our budget cut (connection_budget.hpp); malformed Range headers.
+Server::HandlerResponse on_error(Service& service, bool secure, const httplib::Request& req, httplib::Response& res) {
+  switch (refusal()) {
+    case Refusal::HeadTooLarge:
+      return refuse(res, 431, "Request line and headers larger than " +
+                                  std::to_string(service.config().max_request_head) + " bytes");
+    case Refusal::HeadTooSlow:
+      return refuse(res, 408, "Request line and headers took longer than " +
+                                  std::to_string(service.config().request_head_timeout_s) + " s");
+    case Refusal::None: break;
+  }
+  if (!t_request.routed) {
+    if (res.status == 416 && !has_body_method(req)) {
+      route_without_range(service, secure, req, res);
+      return Server::HandlerResponse::Handled;
+    }
+    // Answered before routing: where the next request would start is unknown.
+    close_after(res);
+  }
+  if (!res.body.empty() || res.content_length_ > 0 || res.status == 304) return Server::HandlerResponse::Unhandled;
+  drop_library_ranges(req);
+  send_error(res, res.status, status_message(res.status));
+  return Server::HandlerResponse::Handled;
+}
+
+// Our accepted-connection socket options instead of httplib's default_socket_options, which
+// also sets SO_REUSEPORT: with it a second server binds the same address and the two split
+// the traffic. SO_REUSEADDR stays so a restart binds while old connections are in TIME_WAIT.
+void set_socket_options(Server& server, int send_buffer) {
+  server.set_socket_options([send_buffer](socket_t sock) {
+    const int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    // Set on the listening socket; accepted connections inherit it.
+    if (send_buffer > 0) ::setsockopt(sock, SOL_SOCKET, SO_SNDBUF, &send_buffer, sizeof send_buffer);
+  });
+}
+
+void configure(Server& server, Service& service, bool secure) {
   const ServerConfig& config = service.config();
   Metrics& metrics = service.metrics();
   server.set_tcp_nodelay(true);
@@ -74,49 +199,19 @@ void configure(httplib::Server& server, Service& service, bool secure) {
   server.set_write_timeout(config.write_timeout_s, 0);
   server.set_payload_max_length(config.max_upload_bytes);
   server.set_default_headers({{"Server", "vt132-ota-server"}});
-  if (config.send_buffer > 0) {
-    // Set on the listening socket; accepted connections inherit it.
-    server.set_socket_options([size = config.send_buffer](socket_t sock) {
-      httplib::default_socket_options(sock);
-      ::setsockopt(sock, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-    });
-  }
+  set_socket_options(server, config.send_buffer);
   server.new_task_queue = [&config, &metrics] {
-    return new WorkerPool(config.max_threads, config.max_queue, metrics.connections_in_flight());
+    WorkerPoolOptions pool;
+    pool.max_threads = config.max_threads;
+    pool.max_queue = config.max_queue;
+    pool.idle_timeout = std::chrono::seconds(config.worker_idle_timeout_s);
+    pool.limits.head_bytes = config.max_request_head;
+    pool.limits.head_time = std::chrono::seconds(config.request_head_timeout_s);
+    return new WorkerPool(pool, metrics.connections_in_flight());
   };
 
-  server.set_pre_routing_handler([&service, &config, secure](const httplib::Request& req, httplib::Response& res) {
-    t_request_start = Clock::now();
-    t_request_started = true;
-    drop_library_ranges(req);
-    const bool chunked = req.has_header("Transfer-Encoding");
-    if (req.method == "POST" || req.method == "PATCH") {
-      // Bodies must announce their length: httplib 0.11.4 does not bound chunked bodies.
-      if (chunked) {
-        send_error(res, 411, "Length Required: send Content-Length, not chunked bodies");
-        close_after(res);
-        return httplib::Server::HandlerResponse::Handled;
-      }
-      if (content_length_over(req, config.max_upload_bytes)) {
-        send_error(res, 413, "Request body larger than the server's limit of " +
-                                 std::to_string(config.max_upload_bytes) + " bytes");
-        close_after(res);
-        return httplib::Server::HandlerResponse::Handled;
-      }
-      return httplib::Server::HandlerResponse::Unhandled;  // to handle_with_body
-    }
-    if (chunked || content_length_over(req, 0)) {
-      send_error(res, 400, "A " + std::string(req.method == "DELETE" ? "DELETE" : "GET") +
-                               " request must not have a body");
-      close_after(res);
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (req.method == "GET" || req.method == "HEAD" || req.method == "DELETE") {
-      service.handle(req, res, secure);
-    } else {
-      send_error(res, 404, "Not Found");
-    }
-    return httplib::Server::HandlerResponse::Handled;
+  server.set_pre_routing_handler([&service, secure](const httplib::Request& req, httplib::Response& res) {
+    return route(service, secure, req, res);
   });
 
   auto with_body = [&service, secure](const httplib::Request& req, httplib::Response& res,
@@ -127,42 +222,37 @@ void configure(httplib::Server& server, Service& service, bool secure) {
   server.Patch(".*", with_body);
 
   server.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      spdlog::error("{} {}: unexpected error: {}", req.method, host::printable(req.path.substr(0, 256)), e.what());
-    } catch (...) {
-      spdlog::error("{} {}: unexpected error", req.method, host::printable(req.path.substr(0, 256)));
-    }
+    log_unexpected(req, ep);
     send_error(res, 500, "Internal Server Error");
   });
 
-  // Bodies for the errors httplib answers by itself (400, 413, 414, 416 ...), GitHub-style.
-  server.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req,
-                                                                    httplib::Response& res) {
-    if (!res.body.empty() || res.content_length_ > 0 || res.status == 304) {
-      return httplib::Server::HandlerResponse::Unhandled;
-    }
-    drop_library_ranges(req);
-    send_error(res, res.status, status_message(res.status));
-    return httplib::Server::HandlerResponse::Handled;
+  server.set_error_handler(Server::HandlerWithResponse([&service, secure](const httplib::Request& req,
+                                                                          httplib::Response& res) {
+    return on_error(service, secure, req, res);
   }));
 
+  // Called once each response is written: the next bytes are the next request's head.
   server.set_logger([&service, &metrics](const httplib::Request& req, const httplib::Response& res) {
+    expect_next_request(res.get_header_value("Connection") == "close");
+    const RequestState request = std::exchange(t_request, RequestState{});
     const RouteKind route = parse_route(req.path).kind;
     metrics.count_request(route, res.status);
     if (req.method != "HEAD") metrics.add_bytes_sent(res.body.size());
     if (!service.config().access_log) return;
-    double ms = 0;
-    if (t_request_started) {
-      ms = std::chrono::duration<double, std::milli>(Clock::now() - t_request_start).count();
-      t_request_started = false;
-    }
+    const double ms = request.routed ? std::chrono::duration<double, std::milli>(Clock::now() - request.start).count() : 0;
     const uint64_t bytes = req.method == "HEAD" ? 0 : (res.content_length_ > 0 ? res.content_length_ : res.body.size());
     spdlog::info("access {} \"{} {}\" {} {} {:.1f}ms \"{}\"", req.remote_addr, host::printable(req.method.substr(0, 16)),
                  host::printable(req.path.substr(0, 512)), res.status, bytes, ms,
                  host::printable(req.get_header_value("User-Agent").substr(0, 200)));
   });
+}
+
+// bind_to_port, with the reason when it fails.
+void bind_or_explain(Server& server, const HostPort& at, const std::string& text) {
+  errno = 0;
+  if (server.bind_to_port(at.host, at.port)) return;
+  if (errno == EADDRINUSE) throw host::Error(text + " is in use (another server listens there)");
+  throw host::Error("cannot listen on " + text + (errno != 0 ? ": " + std::string(std::strerror(errno)) : ""));
 }
 
 // Blocks SIGTERM/SIGINT in every thread; a dedicated thread waits for them.
@@ -187,6 +277,10 @@ int run_server(const ServerConfig& config) {
       throw host::Error("--repo \"" + config.repo + "\" is not OWNER/NAME");
     }
   }
+  if (!socket_hooks_active()) {
+    throw host::Error("this binary was linked without its socket hooks (socket_hooks.cpp): request heads "
+                      "would be unbounded");
+  }
 
   // Signals go to the waiting thread only, from before any other thread exists.
   const sigset_t signals = shutdown_signals();
@@ -203,16 +297,12 @@ int run_server(const ServerConfig& config) {
       [&tls](SSL_CTX& ctx) { return configure_tls(ctx, tls); });
   if (!https_server->is_valid()) throw host::Error("cannot set up TLS with " + tls.cert.string());
   configure(*https_server, service, true);
-  if (!https_server->bind_to_port(https.host, https.port)) {
-    throw host::Error("cannot listen on " + config.listen + " (address in use or not ours?)");
-  }
+  bind_or_explain(*https_server, https, config.listen);
   std::unique_ptr<httplib::Server> http_server;
   if (http) {
     http_server = std::make_unique<httplib::Server>();
     configure(*http_server, service, false);
-    if (!http_server->bind_to_port(http->host, http->port)) {
-      throw host::Error("cannot listen on " + config.http_listen + " (address in use or not ours?)");
-    }
+    bind_or_explain(*http_server, *http, config.http_listen);
     spdlog::warn("plain HTTP on {}: anyone on the network can read and alter what devices download there; "
                  "use it only for firmware that cannot do HTTPS",
                  config.http_listen);

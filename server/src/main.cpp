@@ -28,6 +28,15 @@ void add_server_options(CLI::App& app, ServerConfig& c) {
   app.add_option("--max-upload-bytes", c.max_upload_bytes, "Largest request body")->capture_default_str();
   app.add_option("--max-threads", c.max_threads, "Connections served at once (one thread each)")->capture_default_str();
   app.add_option("--max-queue", c.max_queue, "Accepted connections waiting for a thread")->capture_default_str();
+  app.add_option("--worker-idle-timeout", c.worker_idle_timeout_s, "Seconds before an idle thread ends")
+      ->capture_default_str();
+  app.add_option("--max-request-head", c.max_request_head,
+                 "Bytes of request line and headers (and TLS handshake) per request; more: 431")
+      ->capture_default_str();
+  app.add_option("--max-headers", c.max_headers, "Header fields per request; more: 431")->capture_default_str();
+  app.add_option("--request-head-timeout", c.request_head_timeout_s,
+                 "Seconds from a request's first byte to its last header; longer: 408")
+      ->capture_default_str();
   app.add_option("--read-timeout", c.read_timeout_s, "Seconds a client may stay silent mid-request")->capture_default_str();
   app.add_option("--write-timeout", c.write_timeout_s, "Seconds a client may not read")->capture_default_str();
   app.add_option("--keep-alive-timeout", c.keep_alive_timeout_s, "Idle seconds before closing a connection")

@@ -10,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "connection_budget.hpp"
 #include "vt132/host/certs.hpp"
 #include "vt132/host/error.hpp"
 
@@ -18,9 +19,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Mozilla "intermediate" (server side TLS guidelines v5.7): ECDHE with AES-GCM or
-// ChaCha20 for TLS 1.2 (the ESP32's ECDHE-ECDSA-AES128-GCM-SHA256 first), and the TLS 1.3
-// suites.
+// Mozilla "intermediate" (server side TLS guidelines v5.7), in its order: ECDHE with AES-GCM
+// or ChaCha20 for TLS 1.2 (the ESP32's ECDHE-ECDSA-AES128-GCM-SHA256 first), and the TLS 1.3
+// suites. The server's order decides (SSL_OP_CIPHER_SERVER_PREFERENCE), not the client's.
 constexpr const char* kTls12Ciphers =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
@@ -113,7 +114,10 @@ TlsFiles ensure_tls_files(const ServerConfig& config, const std::vector<std::str
 
 bool configure_tls(SSL_CTX& ctx, const TlsFiles& files) {
   SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3 |
-                                SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1);
+                                SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1 | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  // The DHE suites of the list need parameters; OpenSSL picks ffdhe groups matching the key.
+  SSL_CTX_set_dh_auto(&ctx, 1);
+  watch_tls_connections(ctx);
   const bool ok = SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION) == 1 &&
                   SSL_CTX_set_max_proto_version(&ctx, TLS1_3_VERSION) == 1 &&
                   SSL_CTX_set_cipher_list(&ctx, kTls12Ciphers) == 1 &&

@@ -1,6 +1,7 @@
 #pragma once
 // TLS for the HTTPS listener: the certificate (generated on first start unless given), and
-// the SSL_CTX settings: TLS 1.2 and 1.3 only, Mozilla's "intermediate" ciphers.
+// the SSL_CTX settings: TLS 1.2 and 1.3 only, Mozilla's "intermediate" ciphers in the
+// server's order.
 #include <openssl/ssl.h>
 
 #include <filesystem>
@@ -29,8 +30,9 @@ std::vector<std::string> certificate_names(const ServerConfig& config, const Hos
 // The address a device on the LAN most likely reaches us by (for the printed AT command).
 std::string lan_host(const HostPort& listen);
 
-// Applies our protocol/cipher policy and loads the certificate chain and key. Logs and
-// returns false on failure.
+// Applies our protocol/cipher policy, counts each connection's received bytes
+// (connection_budget.hpp) and loads the certificate chain and key. Logs and returns false on
+// failure.
 bool configure_tls(SSL_CTX& ctx, const TlsFiles& files);
 
 }  // namespace vt132::server

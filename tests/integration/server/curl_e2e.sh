@@ -60,6 +60,10 @@ head -c 500000 "$work/VT132.bin" >"$work/resume.bin"
 c -o "$work/resume.bin" -C - "$url"
 cmp -s "$work/resume.bin" "$work/VT132.bin" || fail "resumed download differs"
 [ "$(c -o /dev/null -w '%{http_code}' -r 9999999- "$url")" = 416 ] || fail "no 416 beyond the end"
+# A malformed Range is ignored (RFC 9110): the whole file with 200.
+code=$(c -o "$work/whole.bin" -w '%{http_code}' -H 'Range: bytes=5-1' "$url")
+[ "$code" = 200 ] || fail "malformed range: $code"
+cmp -s "$work/whole.bin" "$work/VT132.bin" || fail "malformed range: not the whole file"
 
 curl -sS -o "$work/plain.bin" "http://127.0.0.1:$hport/VT132.bin"
 cmp -s "$work/plain.bin" "$work/VT132.bin" || fail "plain HTTP /VT132.bin differs"

@@ -26,6 +26,7 @@ class ServerProcess {
   // as from waitpid (or -1 when it had to be killed).
   int stop(int sig = SIGTERM);
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
 
   std::unique_ptr<httplib::SSLClient> https() const;
   std::unique_ptr<httplib::Client> http() const;

@@ -2,8 +2,9 @@
 // generated, driven with httplib's client, raw sockets and OpenSSL.
 #include <doctest/doctest.h>
 
-#include <signal.h>
 #include <openssl/ssl.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -21,6 +23,127 @@ using json = nlohmann::json;
 using vt132::test::ServerProcess;
 using namespace vt132::test;
 namespace fs = std::filesystem;
+
+namespace {
+
+// The status codes of the responses in `text` (bodies here never contain "HTTP/1.1 ").
+std::vector<int> status_codes(const std::string& text) {
+  std::vector<int> out;
+  for (size_t at = text.find("HTTP/1.1 "); at != std::string::npos; at = text.find("HTTP/1.1 ", at + 1)) {
+    out.push_back(std::stoi(text.substr(at + 9, 3)));
+  }
+  return out;
+}
+
+// Reads until `count` responses arrived or the connection ends (or 20 s pass in one read).
+template <typename Read>
+std::vector<int> read_statuses(size_t count, Read read) {
+  std::string text;
+  char buf[4096];
+  while (status_codes(text).size() < count) {
+    const long n = read(buf, sizeof buf);
+    if (n <= 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  return status_codes(text);
+}
+
+std::vector<int> plain_statuses(int fd, size_t count) {
+  return read_statuses(count, [fd](char* buf, size_t n) { return static_cast<long>(::recv(fd, buf, n, 0)); });
+}
+
+// A raw TLS connection (no verification: these tests are about HTTP framing, not trust).
+class TlsConnection {
+ public:
+  explicit TlsConnection(int port) : ctx_(SSL_CTX_new(TLS_client_method())), fd_(connect_loopback(port)) {
+    ssl_ = SSL_new(ctx_);
+    SSL_set_fd(ssl_, fd_);
+    ok_ = SSL_connect(ssl_) == 1;
+  }
+  ~TlsConnection() {
+    SSL_free(ssl_);
+    SSL_CTX_free(ctx_);
+    ::close(fd_);
+  }
+  TlsConnection(const TlsConnection&) = delete;
+  TlsConnection& operator=(const TlsConnection&) = delete;
+  bool ok() const { return ok_; }
+  void write(const std::string& data) { REQUIRE(SSL_write(ssl_, data.data(), static_cast<int>(data.size())) > 0); }
+  std::vector<int> statuses(size_t count) {
+    return read_statuses(count, [this](char* buf, size_t n) {
+      return static_cast<long>(SSL_read(ssl_, buf, static_cast<int>(n)));
+    });
+  }
+
+ private:
+  SSL_CTX* ctx_;
+  int fd_;
+  SSL* ssl_ = nullptr;
+  bool ok_ = false;
+};
+
+// The TLS 1.3 suite a client offering `suites` in that order gets.
+std::string tls13_suite(int port, const char* suites) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+  SSL_CTX_set_ciphersuites(ctx, suites);
+  SSL* ssl = SSL_new(ctx);
+  const int fd = connect_loopback(port);
+  SSL_set_fd(ssl, fd);
+  std::string suite;
+  if (SSL_connect(ssl) == 1) suite = SSL_get_cipher_name(ssl);
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
+  ::close(fd);
+  return suite;
+}
+
+struct Outcome {
+  int exit_code = -1;
+  std::string output;
+};
+
+// Runs the server with `args` and waits (at most 20 s) for it to exit; kills it if it does not.
+Outcome run_server_once(const std::vector<std::string>& args) {
+  int pipefd[2];
+  REQUIRE(::pipe(pipefd) == 0);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(pipefd[1], 1);
+    ::dup2(pipefd[1], 2);
+    ::close(pipefd[0]);
+    std::vector<char*> argv{const_cast<char*>(VT132_OTA_SERVER)};
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(pipefd[1]);
+  Outcome out;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  char buf[4096];
+  pollfd p{pipefd[0], POLLIN, 0};
+  while (std::chrono::steady_clock::now() < deadline && ::poll(&p, 1, 200) >= 0) {
+    if (!(p.revents & (POLLIN | POLLHUP))) continue;
+    const ssize_t n = ::read(pipefd[0], buf, sizeof buf);
+    if (n <= 0) break;
+    out.output.append(buf, static_cast<size_t>(n));
+  }
+  ::close(pipefd[0]);
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      if (WIFEXITED(status)) out.exit_code = WEXITSTATUS(status);
+      return out;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(pid, SIGKILL);  // still running: it bound the address (the failure this test is for)
+  ::waitpid(pid, &status, 0);
+  return out;
+}
+
+}  // namespace
 
 TEST_SUITE("server_e2e") {
   TEST_CASE("publish flow: a draft stays hidden until published, then list, latest, tag and id show it") {
@@ -75,7 +198,7 @@ TEST_SUITE("server_e2e") {
     CHECK(page->body.find(asset["digest"].get<std::string>().substr(7)) != std::string::npos);
   }
 
-  TEST_CASE("downloads: 200 without redirect, single ranges as 206, 416, HEAD, ETag and If-None-Match") {
+  TEST_CASE("downloads: 200 without redirect, single ranges as 206, 416, malformed ranges ignored, HEAD, ETag") {
     ServerProcess s({"--repo", "vt132/firmware"});
     s.start();
     const std::string img = publish_v1(s);
@@ -107,6 +230,17 @@ TEST_SUITE("server_e2e") {
     auto multi = cli->Get(path, {{"Range", "bytes=0-1,5-9"}});
     CHECK(multi->status == 200);  // multi-range is not served piecewise: the whole file
     CHECK(multi->body == img);
+    // RFC 9110 14.2: a Range that does not parse is ignored (the library used to answer 416).
+    for (const char* bad : {"bytes=5-1", "items=0-1", "garbage", "bytes=0-1,9-2"}) {
+      auto ignored = cli->Get(path, {{"Range", bad}});
+      REQUIRE(ignored);
+      CHECK_MESSAGE(ignored->status == 200, bad);
+      CHECK_MESSAGE(ignored->body == img, bad);
+    }
+    auto plain_ignored = s.http()->Get("/VT132.bin", {{"Range", "bytes=5-1"}});
+    REQUIRE(plain_ignored);
+    CHECK(plain_ignored->status == 200);
+    CHECK(plain_ignored->body == img);
     auto stale = cli->Get(path, {{"Range", "bytes=0-9"}, {"If-Range", "\"other\""}});
     CHECK(stale->status == 200);
 
@@ -295,11 +429,60 @@ TEST_SUITE("server_e2e") {
     s.start();
     CHECK(handshake(s.https_port(), TLS1_2_VERSION, TLS1_2_VERSION, "ECDHE-ECDSA-AES128-GCM-SHA256") ==
           "ECDHE-ECDSA-AES128-GCM-SHA256");
-    CHECK(handshake(s.https_port(), TLS1_3_VERSION, TLS1_3_VERSION, "DEFAULT") == "TLS_AES_256_GCM_SHA384");
+    CHECK(handshake(s.https_port(), TLS1_3_VERSION, TLS1_3_VERSION, "DEFAULT") == "TLS_AES_128_GCM_SHA256");
     CHECK(handshake(s.https_port(), TLS1_VERSION, TLS1_1_VERSION, "ALL:@SECLEVEL=0").empty());
     CHECK(handshake(s.https_port(), TLS1_2_VERSION, TLS1_2_VERSION, "AES128-SHA:AES128-GCM-SHA256:@SECLEVEL=0").empty());
     CHECK(s.log().find("AT+U=https://127.0.0.1:" + std::to_string(s.https_port()) + "/repos/") != std::string::npos);
     CHECK(s.log().find("pin") != std::string::npos);
+  }
+
+  TEST_CASE("TLS: the server's cipher order wins over the client's (CHACHA20 offered first gets AES128-GCM)") {
+    ServerProcess s;
+    s.start();
+    CHECK(handshake(s.https_port(), TLS1_2_VERSION, TLS1_2_VERSION,
+                    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256") ==
+          "ECDHE-ECDSA-AES128-GCM-SHA256");
+    CHECK(tls13_suite(s.https_port(), "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256") ==
+          "TLS_AES_128_GCM_SHA256");
+  }
+
+  TEST_CASE("pipelined requests in one write are all answered in order, over TLS and plain HTTP") {
+    ServerProcess s;
+    s.start();
+    // 11 requests, alternating a found and a missing path, sent in one TLS record.
+    std::string requests;
+    std::vector<int> expected;
+    for (int i = 0; i < 11; ++i) {
+      requests += std::string("GET ") + (i % 2 == 0 ? "/healthz" : "/missing") + " HTTP/1.1\r\nHost: x\r\n\r\n";
+      expected.push_back(i % 2 == 0 ? 200 : 404);
+    }
+    TlsConnection tls(s.https_port());
+    REQUIRE(tls.ok());
+    tls.write(requests);
+    CHECK(tls.statuses(expected.size()) == expected);
+    const int fd = connect_loopback(s.http_port());
+    send_all(fd, requests);
+    CHECK(plain_statuses(fd, expected.size()) == expected);
+    ::close(fd);
+  }
+
+  TEST_CASE("a second server on an address in use exits non-zero: ADDRESS:PORT is in use (HTTPS and HTTP)") {
+    ServerProcess s;
+    s.start();
+    const std::string https = "127.0.0.1:" + std::to_string(s.https_port());
+    const std::string http = "127.0.0.1:" + std::to_string(s.http_port());
+    const fs::path other = s.data_dir().string() + "-second";
+    const Outcome same_https = run_server_once({"--data", other.string(), "--listen", https});
+    CHECK(same_https.exit_code == 1);
+    CHECK_MESSAGE(same_https.output.find(https + " is in use") != std::string::npos, same_https.output);
+    const Outcome same_http = run_server_once(
+        {"--data", other.string(), "--listen", "127.0.0.1:" + std::to_string(free_port()), "--http-listen", http});
+    CHECK(same_http.exit_code == 1);
+    CHECK_MESSAGE(same_http.output.find(http + " is in use") != std::string::npos, same_http.output);
+    fs::remove_all(other);
+    // The first server still has both ports to itself.
+    CHECK(s.https()->Get("/healthz")->status == 200);
+    CHECK(s.http()->Get("/healthz")->status == 200);
   }
 
   TEST_CASE("limits: chunked bodies and bodies above the limit are refused before they are stored") {

@@ -37,7 +37,7 @@ TEST_SUITE("server_ranges") {
 
   TEST_CASE("multiple ranges, other units and garbage are ignored: the whole file is sent") {
     for (const char* h : {"", "bytes=0-1,5-9", "bytes=0-1, 0-1, 0-1", "items=0-5", "bytes=", "bytes=a-b",
-                          "bytes=5-2", "bytes=--1", "bytes=1", "bytes=99999999999999999999-",
+                          "bytes=5-2", "bytes=5-1", "items=0-1", "bytes=--1", "bytes=1", "bytes=99999999999999999999-",
                           "bytes=0-99999999999999999999", "Bytes=0-1"}) {
       CHECK_MESSAGE(d(h).kind == RangeDecision::Full, h);
     }
