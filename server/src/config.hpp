@@ -18,10 +18,11 @@ struct ServerConfig {
   std::string repo;                     // OWNER/NAME served at /{asset} (older firmware)
   std::string public_url;               // overrides the Host header in generated URLs
   uint64_t max_upload_bytes = 20u << 20;  // the largest app partition (16 MiB) plus room
-  // Memory: every connection being served holds at most about max_request_head * 40 (the
-  // library's header map, worst case of 3-byte headers) plus its TLS state and stack; see
-  // docs/security.md for the ceiling these defaults give.
-  size_t max_threads = 512;             // one per connection being served (httplib's model)
+  // Memory ceiling (docs/security.md): about 24 MB + listeners x max_threads x
+  // (32 x max_request_head + 256 KiB): the library's header map for a head of 5-byte header
+  // lines, TLS state and stack per connection. Defaults: 216 MB for HTTPS alone, 408 MB with
+  // plain HTTP too. Queued connections wait in the kernel and cost no more than a socket.
+  size_t max_threads = 256;             // per listener; one per connection (httplib's model)
   size_t max_queue = 512;               // accepted connections waiting for a thread
   int worker_idle_timeout_s = 30;       // an idle thread ends after this long
   size_t max_request_head = 16 * 1024;  // request line + headers (+ TLS handshake) per request

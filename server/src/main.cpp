@@ -26,17 +26,26 @@ void add_server_options(CLI::App& app, ServerConfig& c) {
   app.add_option("--repo", c.repo, "OWNER/NAME whose latest release is served at /{asset}, e.g. /VT132.bin");
   app.add_option("--public-url", c.public_url, "Base URL for links in JSON (default: from the Host header)");
   app.add_option("--max-upload-bytes", c.max_upload_bytes, "Largest request body")->capture_default_str();
-  app.add_option("--max-threads", c.max_threads, "Connections served at once (one thread each)")->capture_default_str();
-  app.add_option("--max-queue", c.max_queue, "Accepted connections waiting for a thread")->capture_default_str();
+  app.add_option("--max-threads", c.max_threads, "Connections served at once per listener (one thread each)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--max-queue", c.max_queue, "Accepted connections waiting for a thread")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
   app.add_option("--worker-idle-timeout", c.worker_idle_timeout_s, "Seconds before an idle thread ends")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
   app.add_option("--max-request-head", c.max_request_head,
                  "Bytes of request line and headers (and TLS handshake) per request; more: 431")
-      ->capture_default_str();
-  app.add_option("--max-headers", c.max_headers, "Header fields per request; more: 431")->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(4096, 1 << 20));
+  app.add_option("--max-headers", c.max_headers, "Header fields per request; more: 431")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
   app.add_option("--request-head-timeout", c.request_head_timeout_s,
                  "Seconds from a request's first byte to its last header; longer: 408")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
   app.add_option("--read-timeout", c.read_timeout_s, "Seconds a client may stay silent mid-request")->capture_default_str();
   app.add_option("--write-timeout", c.write_timeout_s, "Seconds a client may not read")->capture_default_str();
   app.add_option("--keep-alive-timeout", c.keep_alive_timeout_s, "Idle seconds before closing a connection")
@@ -64,7 +73,10 @@ int main(int argc, char** argv) {
   app.footer(
       "First start: vt132-ota-server --data /var/lib/vt132-ota --repo OWNER/NAME\n"
       "  makes a local CA in DATA/tls and prints its pin and the AT+U= command for a VT132.\n"
-      "Tokens for publishing: vt132-ota-server --data DIR token create NAME [--repo OWNER/NAME]");
+      "Tokens for publishing: vt132-ota-server --data DIR token create NAME [--repo OWNER/NAME]\n"
+      "Memory ceiling under load or attack: about 24 MB + listeners x max-threads x\n"
+      "  (32 x max-request-head + 256 KiB): 216 MB with the defaults for HTTPS alone, 408 MB\n"
+      "  with --http-listen too (plus the page cache of the files being served).");
 
   CLI::App* token = app.add_subcommand("token", "Manage write tokens (stored hashed in DATA/tokens.json)");
   token->require_subcommand(1);
