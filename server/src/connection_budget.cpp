@@ -125,7 +125,11 @@ long on_tls_bio(BIO* bio, int oper, const char*, size_t, int, long, int ret, siz
 }
 
 void on_tls_info(const SSL* ssl, int where, int) {
-  if (!(where & SSL_CB_HANDSHAKE_START) || !t.armed || t.ssl != nullptr) return;
+  if (!t.armed) return;
+  // The handshake's bytes count in the first head, its time not: a client may connect early
+  // and send its first request up to --keep-alive-timeout later, like any later request.
+  if ((where & SSL_CB_HANDSHAKE_DONE) && ssl == t.ssl) t.head_clock_started = false;
+  if (!(where & SSL_CB_HANDSHAKE_START) || t.ssl != nullptr) return;
   BIO* bio = SSL_get_rbio(ssl);
   if (bio == nullptr) return;
   BIO_set_callback_ex(bio, on_tls_bio);
