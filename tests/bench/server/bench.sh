@@ -30,8 +30,10 @@ port_ours=${BENCH_PORT:-19443}
 port_nginx=$((port_ours + 1))
 data=$work/data
 token=$("$server_bin" --data "$data" token create bench)
+# --max-threads: the slow-client run below holds one thread per download (1,000 of them); the
+# default of 256 per listener keeps the memory ceiling low for a LAN (docs/security.md).
 "$server_bin" --data "$data" --listen "127.0.0.1:$port_ours" --repo vt132/firmware --access-log true \
-  >"$work/server.log" 2>&1 &
+  --max-threads 1100 >"$work/server.log" 2>&1 &
 server_pid=$!
 pids+=("$server_pid")
 for _ in $(seq 100); do
