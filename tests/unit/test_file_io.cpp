@@ -8,25 +8,14 @@
 #include <fstream>
 #include <random>
 
+#include "../support/host_test_files.hpp"
 #include "vt132/host/file_io.hpp"
 
 namespace fs = std::filesystem;
+using vt132::test::TempDir;
 using namespace vt132::host;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("vt132-file-io-" + std::to_string(rd()) + std::to_string(::getpid()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 unsigned mode_of(const fs::path& p) {
   struct stat st {};
@@ -48,39 +37,39 @@ TEST_SUITE("file_io") {
     TempDir dir;
     {
       Umask strict(077);
-      write_file_atomic(dir.path / "shared.bin", "x");
-      CHECK(mode_of(dir.path / "shared.bin") == 0644u);
+      write_file_atomic(dir.path() / "shared.bin", "x");
+      CHECK(mode_of(dir.path() / "shared.bin") == 0644u);
     }
     Umask loose(0);
-    write_file_atomic(dir.path / "private.json", "x", 0600);
-    CHECK(mode_of(dir.path / "private.json") == 0600u);
+    write_file_atomic(dir.path() / "private.json", "x", 0600);
+    CHECK(mode_of(dir.path() / "private.json") == 0600u);
     // Rewriting keeps the asked mode too.
-    write_file_atomic(dir.path / "private.json", "y", 0600);
-    CHECK(mode_of(dir.path / "private.json") == 0600u);
+    write_file_atomic(dir.path() / "private.json", "y", 0600);
+    CHECK(mode_of(dir.path() / "private.json") == 0600u);
   }
 
   TEST_CASE("make_directories gives new levels the mode asked and leaves existing ones alone") {
     TempDir dir;
-    fs::create_directories(dir.path / "old");
-    ::chmod((dir.path / "old").c_str(), 0755);
+    fs::create_directories(dir.path() / "old");
+    ::chmod((dir.path() / "old").c_str(), 0755);
     Umask loose(0);
-    make_directories(dir.path / "old" / "a" / "b", 0700);
-    CHECK(mode_of(dir.path / "old") == 0755u);
-    CHECK(mode_of(dir.path / "old" / "a") == 0700u);
-    CHECK(mode_of(dir.path / "old" / "a" / "b") == 0700u);
+    make_directories(dir.path() / "old" / "a" / "b", 0700);
+    CHECK(mode_of(dir.path() / "old") == 0755u);
+    CHECK(mode_of(dir.path() / "old" / "a") == 0700u);
+    CHECK(mode_of(dir.path() / "old" / "a" / "b") == 0700u);
   }
 
   TEST_CASE("a system error is a FileError with its errno") {
     TempDir dir;
     try {
-      read_file(dir.path / "missing", 10);
+      read_file(dir.path() / "missing", 10);
       FAIL("read a missing file");
     } catch (const FileError& e) {
       CHECK(e.code() == ENOENT);
       CHECK(std::string(e.what()).find("missing") != std::string::npos);
     }
     try {
-      write_file_atomic(dir.path / "no-such-dir" / "f", "x");
+      write_file_atomic(dir.path() / "no-such-dir" / "f", "x");
       FAIL("wrote into a missing directory");
     } catch (const FileError& e) {
       CHECK(e.code() == ENOENT);

@@ -11,6 +11,7 @@
 #include <random>
 #include <string>
 
+#include "../../../support/host_test_files.hpp"
 #include "names.hpp"
 #include "storage.hpp"
 #include "vt132/core/sha256.hpp"
@@ -18,21 +19,9 @@
 
 using namespace vt132::server;
 namespace fs = std::filesystem;
+using vt132::test::TempDir;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("vt132-store-test-" + std::to_string(rd()) + std::to_string(::getpid()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 ReleaseFields fields(const std::string& tag, bool draft = false, bool prerelease = false) {
   ReleaseFields f;
@@ -66,12 +55,12 @@ TEST_SUITE("server_storage") {
     TempDir dir;
     uint64_t id = 0;
     {
-      Store s(dir.path);
+      Store s(dir.path());
       id = s.create_release("vt132", "firmware", fields("V1.0.0", true), "ci")->id;
       upload(s, id, "VT132.bin", "image bytes");
       s.update_release("vt132", "firmware", id, fields("V1.0.0", false));
     }
-    Store again(dir.path);
+    Store again(dir.path());
     const ReleasePtr r = again.latest("vt132", "firmware");
     REQUIRE(r);
     CHECK(r->id == id);
@@ -87,7 +76,7 @@ TEST_SUITE("server_storage") {
 
   TEST_CASE("uploading identical bytes again is a no-op; different bytes under the name are refused") {
     TempDir dir;
-    Store s(dir.path);
+    Store s(dir.path());
     const uint64_t id = s.create_release("vt132", "firmware", fields("V1.0.0", true), "ci")->id;
     const UploadResult first = upload(s, id, "VT132.bin", "abc");
     CHECK(first.created);
@@ -100,12 +89,12 @@ TEST_SUITE("server_storage") {
     s.delete_asset("vt132", "firmware", first.asset.id);
     CHECK(upload(s, id, "VT132.bin", "abd").created);
     // Nothing of the refused or replaced uploads stays in tmp/.
-    CHECK(fs::is_empty(dir.path / "store" / "tmp"));
+    CHECK(fs::is_empty(dir.path() / "store" / "tmp"));
   }
 
   TEST_CASE("duplicate tags are refused and unknown releases are not found") {
     TempDir dir;
-    Store s(dir.path);
+    Store s(dir.path());
     s.create_release("vt132", "firmware", fields("V1.0.0"), "ci");
     CHECK(error_kind([&] { s.create_release("vt132", "firmware", fields("V1.0.0", true), "ci"); }) ==
           StoreError::AlreadyExists);
@@ -119,7 +108,7 @@ TEST_SUITE("server_storage") {
 
   TEST_CASE("latest: newest published stable release, unless another is made latest") {
     TempDir dir;
-    Store s(dir.path);
+    Store s(dir.path());
     CHECK_FALSE(s.latest("vt132", "firmware"));
     const uint64_t v1 = s.create_release("vt132", "firmware", fields("V1.0.0"), "ci")->id;
     const uint64_t v2 = s.create_release("vt132", "firmware", fields("V2.0.0"), "ci")->id;
@@ -143,22 +132,22 @@ TEST_SUITE("server_storage") {
     uint64_t id = 0;
     fs::path release_dir;
     {
-      Store s(dir.path);
+      Store s(dir.path());
       id = s.create_release("vt132", "firmware", fields("V1.0.0"), "ci")->id;
       upload(s, id, "VT132.bin", "complete");
     }
-    for (const auto& e : fs::recursive_directory_iterator(dir.path / "store" / "repos")) {
+    for (const auto& e : fs::recursive_directory_iterator(dir.path() / "store" / "repos")) {
       if (e.path().filename() == "release.json") release_dir = e.path().parent_path();
     }
     REQUIRE(!release_dir.empty());
     // An upload cut mid-stream, an asset renamed into place whose release.json was never
     // rewritten, and a release directory whose release.json was never written.
-    std::ofstream(dir.path / "store" / "tmp" / "upload-123") << "partial";
+    std::ofstream(dir.path() / "store" / "tmp" / "upload-123") << "partial";
     std::ofstream(release_dir / "assets" / "999999") << "orphan";
     const fs::path half_release = release_dir.parent_path() / "888888";
     fs::create_directories(half_release / "assets");
     {
-      Store s(dir.path);
+      Store s(dir.path());
       const ReleasePtr r = s.release_by_id("vt132", "firmware", id);
       REQUIRE(r);
       CHECK(r->assets.size() == 1);
@@ -167,7 +156,7 @@ TEST_SUITE("server_storage") {
       // Ids stay unique after the restart.
       CHECK(s.create_release("vt132", "firmware", fields("V2.0.0"), "ci")->id > id);
     }
-    CHECK(fs::is_empty(dir.path / "store" / "tmp"));
+    CHECK(fs::is_empty(dir.path() / "store" / "tmp"));
     CHECK_FALSE(fs::exists(release_dir / "assets" / "999999"));
     CHECK_FALSE(fs::exists(half_release));
   }
@@ -175,12 +164,12 @@ TEST_SUITE("server_storage") {
   TEST_CASE("no name from a request becomes a path: every file is a fixed word or an id") {
     TempDir dir;
     {
-      Store s(dir.path);
+      Store s(dir.path());
       const uint64_t id = s.create_release("Evil-Owner", "..dots..", fields("V1.0.0+evil", true), "ci")->id;
       upload(s, id, "VT132.bin", "x", "Evil-Owner", "..dots..");
       upload(s, id, "~weird+name.bin", "y", "Evil-Owner", "..dots..");
     }
-    for (const auto& e : fs::recursive_directory_iterator(dir.path)) {
+    for (const auto& e : fs::recursive_directory_iterator(dir.path())) {
       const std::string name = e.path().filename().string();
       const bool fixed = name == "store" || name == "repos" || name == "tmp" || name == "releases" ||
                          name == "assets" || name == "repo.json" || name == "release.json" || name == "next_id" ||
@@ -191,7 +180,7 @@ TEST_SUITE("server_storage") {
 
   TEST_CASE("a deleted asset stays readable for a download that already holds it") {
     TempDir dir;
-    Store s(dir.path);
+    Store s(dir.path());
     const uint64_t id = s.create_release("vt132", "firmware", fields("V1.0.0"), "ci")->id;
     const UploadResult up = upload(s, id, "VT132.bin", "still here");
     const std::shared_ptr<const Blob> held = s.release_by_id("vt132", "firmware", id)->assets[0].blob;
@@ -202,7 +191,7 @@ TEST_SUITE("server_storage") {
 
   TEST_CASE("every write bumps the generation that response caches key on") {
     TempDir dir;
-    Store s(dir.path);
+    Store s(dir.path());
     const uint64_t g0 = s.generation();
     const uint64_t id = s.create_release("vt132", "firmware", fields("V1.0.0", true), "ci")->id;
     const uint64_t g1 = s.generation();
@@ -219,10 +208,10 @@ TEST_SUITE("server_storage") {
 
   TEST_CASE("a full disk: begin_upload throws StoreError DiskFull, a write says disk_full()") {
     TempDir dir;
-    Store s(dir.path);
+    Store s(dir.path());
     // A real full file system: tmpfs over tmp/ with room for one small file (CAP_SYS_ADMIN,
     // as CI has), in a mount namespace of this process's own.
-    const fs::path tmp = dir.path / "store" / "tmp";
+    const fs::path tmp = dir.path() / "store" / "tmp";
     REQUIRE(::unshare(CLONE_NEWNS) == 0);
     REQUIRE(::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0);
     REQUIRE(::mount("tmpfs", tmp.c_str(), "tmpfs", 0, "size=64k,nr_inodes=2") == 0);
@@ -241,7 +230,7 @@ TEST_SUITE("server_storage") {
 
   TEST_CASE("too many open files is not a full disk: begin_upload throws the FileError (EMFILE)") {
     TempDir dir;
-    Store s(dir.path);
+    Store s(dir.path());
     rlimit old{};
     REQUIRE(::getrlimit(RLIMIT_NOFILE, &old) == 0);
     const int probe = ::dup(0);  // the lowest free descriptor: none above it may be opened

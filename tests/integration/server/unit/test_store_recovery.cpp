@@ -17,31 +17,15 @@
 #include <sstream>
 #include <string>
 
+#include "../../../support/host_test_files.hpp"
 #include "storage.hpp"
 #include "vt132/host/error.hpp"
 
 using namespace vt132::server;
 namespace fs = std::filesystem;
+using vt132::test::TempDir;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("vt132-recovery-test-" + std::to_string(rd()) + std::to_string(::getpid()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::permissions(path, fs::perms::owner_all, fs::perm_options::add, ec);
-    for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::recursive_directory_iterator();
-         it.increment(ec)) {
-      fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
-    }
-    fs::remove_all(path, ec);
-  }
-};
 
 // Root reads anything (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH): drop both from this thread's
 // effective set so a chmod 000 file gives EACCES as it would to the server's own user.
@@ -84,12 +68,12 @@ struct TwoReleases {
   fs::path repo_dir, v1_dir, v11_dir, v11_asset_file;
 
   TwoReleases() {
-    Store s(dir.path);
+    Store s(dir.path());
     v1 = s.create_release("vt132", "firmware", published("V1.0.0"), "ci")->id;
     add_asset(s, v1, "one");
     v11 = s.create_release("vt132", "firmware", published("V1.1.0"), "ci")->id;
     v11_asset = add_asset(s, v11, "two!");
-    repo_dir = dir.path / "store" / "repos" / std::to_string(s.find_repo("vt132", "firmware")->id);
+    repo_dir = dir.path() / "store" / "repos" / std::to_string(s.find_repo("vt132", "firmware")->id);
     v1_dir = repo_dir / "releases" / std::to_string(v1);
     v11_dir = repo_dir / "releases" / std::to_string(v11);
     v11_asset_file = v11_dir / "assets" / std::to_string(v11_asset);
@@ -99,7 +83,7 @@ struct TwoReleases {
     REQUIRE(up->write(bytes.data(), bytes.size()));
     return s.commit_upload("vt132", "firmware", release, std::move(up), "VT132.bin", "", "x", "ci").asset.id;
   }
-  fs::path store() const { return dir.path / "store"; }
+  fs::path store() const { return dir.path() / "store"; }
 };
 
 // Where `original` (under store/) went in this start's quarantine.
@@ -110,7 +94,7 @@ fs::path quarantined(const Store& s, const TwoReleases& t, const fs::path& origi
 // A damaged release.json: its whole release directory (assets included) is moved, never
 // deleted, and the rest of the store is served.
 void check_release_quarantined(const TwoReleases& t, const std::string& damaged_json) {
-  Store s(t.dir.path);
+  Store s(t.dir.path());
   REQUIRE(s.quarantine().moved().size() == 1);
   CHECK(s.quarantine().moved()[0].from == t.v11_dir.lexically_relative(t.store()));
   CHECK(s.quarantine().moved()[0].reason.find("release.json") != std::string::npos);
@@ -174,7 +158,7 @@ TEST_SUITE("server_store_recovery") {
     {
       WithoutDacOverride no_override;
       try {
-        Store s(t.dir.path);
+        Store s(t.dir.path());
         FAIL("the start went on");
       } catch (const vt132::host::Error& e) {
         const std::string m = e.what();
@@ -187,14 +171,14 @@ TEST_SUITE("server_store_recovery") {
     CHECK(slurp(file) == before);
     CHECK_FALSE(fs::exists(t.store() / "quarantine"));
     // Once fixed, the start serves everything again.
-    Store s(t.dir.path);
+    Store s(t.dir.path());
     CHECK(s.latest("vt132", "firmware")->id == t.v11);
   }
 
   TEST_CASE("a bad repo.json: the whole repository goes to quarantine, nothing is deleted") {
     TwoReleases t;
     std::ofstream(t.repo_dir / "repo.json", std::ios::trunc) << R"({"owner":"vt132","name":)";
-    Store s(t.dir.path);
+    Store s(t.dir.path());
     REQUIRE(s.quarantine().moved().size() == 1);
     CHECK(s.quarantine().moved()[0].reason.find("repo.json") != std::string::npos);
     CHECK_FALSE(s.find_repo("vt132", "firmware"));
@@ -208,7 +192,7 @@ TEST_SUITE("server_store_recovery") {
     append(t.v11_asset_file, "+");
     const std::string listed = slurp(t.v11_dir / "release.json");
     {
-      Store s(t.dir.path);
+      Store s(t.dir.path());
       REQUIRE(s.quarantine().moved().size() == 1);
       CHECK(slurp(quarantined(s, t, t.v11_asset_file)) == "two!+");
       CHECK_FALSE(fs::exists(t.v11_asset_file));
@@ -227,7 +211,7 @@ TEST_SUITE("server_store_recovery") {
     CHECK(slurp(t.v11_dir / "release.json").find("\"VT132.bin\"") != std::string::npos);
     CHECK(listed.find("\"VT132.bin\"") != std::string::npos);
     fs::resize_file(t.v11_asset_file, 4);  // the operator repairs it
-    Store s(t.dir.path);
+    Store s(t.dir.path());
     CHECK(s.quarantine().moved().empty());
     CHECK(s.latest("vt132", "firmware")->id == t.v11);
   }
@@ -238,7 +222,7 @@ TEST_SUITE("server_store_recovery") {
     {
       WithoutDacOverride no_override;
       try {
-        Store s(t.dir.path);
+        Store s(t.dir.path());
         FAIL("the start went on");
       } catch (const vt132::host::Error& e) {
         CHECK(std::string(e.what()).find(t.v11_asset_file.string()) != std::string::npos);
@@ -252,7 +236,7 @@ TEST_SUITE("server_store_recovery") {
   TEST_CASE("a missing asset: its release is kept, listed as unavailable, and never latest") {
     TwoReleases t;
     fs::remove(t.v11_asset_file);
-    Store s(t.dir.path);
+    Store s(t.dir.path());
     CHECK(s.quarantine().moved().empty());
     const ReleasePtr r = s.release_by_id("vt132", "firmware", t.v11);
     REQUIRE(r);
@@ -267,7 +251,7 @@ TEST_SUITE("server_store_recovery") {
   TEST_CASE("a release directory holding assets but no release.json goes to quarantine") {
     TwoReleases t;
     fs::remove(t.v11_dir / "release.json");
-    Store s(t.dir.path);
+    Store s(t.dir.path());
     REQUIRE(s.quarantine().moved().size() == 1);
     CHECK(slurp(quarantined(s, t, t.v11_asset_file)) == "two!");
     CHECK(s.latest("vt132", "firmware")->id == t.v1);
@@ -288,7 +272,7 @@ TEST_SUITE("server_store_recovery") {
     fs::create_directories(t.store() / "repos" / "777778");
     std::ofstream(t.store() / "repos" / "777778" / ".repo.json.tmp5") << "{";
     std::ofstream(t.v1_dir / "notes.txt") << "not ours: kept";
-    Store s(t.dir.path);
+    Store s(t.dir.path());
     CHECK(s.quarantine().moved().empty());
     CHECK(fs::is_empty(t.store() / "tmp"));
     CHECK_FALSE(fs::exists(t.store() / ".next_id.tmp12345"));
@@ -314,17 +298,17 @@ TEST_SUITE("server_store_recovery") {
       CAPTURE(e.path());
       CHECK(mode(e.path()) == (e.is_directory() ? 0700u : 0600u));
     }
-    CHECK(mode(t.dir.path / "lock") == 0600u);
+    CHECK(mode(t.dir.path() / "lock") == 0600u);
     ::chmod(t.store().c_str(), 0755);
-    Store s(t.dir.path);
+    Store s(t.dir.path());
     CHECK(mode(t.store()) == 0700u);
   }
 
   TEST_CASE("a second store on the same data directory is refused, naming the holder's pid") {
     TempDir dir;
-    Store first(dir.path);
+    Store first(dir.path());
     try {
-      Store second(dir.path);
+      Store second(dir.path());
       FAIL("two stores share a data directory");
     } catch (const vt132::host::Error& e) {
       CHECK(std::string(e.what()).find("pid " + std::to_string(::getpid())) != std::string::npos);
@@ -333,8 +317,8 @@ TEST_SUITE("server_store_recovery") {
 
   TEST_CASE("the lock goes with its holder: a later store opens the directory") {
     TempDir dir;
-    { Store first(dir.path); }
-    Store again(dir.path);
+    { Store first(dir.path()); }
+    Store again(dir.path());
     CHECK(again.repos().empty());
   }
 }
