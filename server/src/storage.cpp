@@ -118,6 +118,30 @@ void Store::replace_release(RepoState& repo, ReleasePtr release) {
   bump();
 }
 
+std::vector<LatestSeqChange> Store::plan_latest(const RepoState& repo, Release* subject, uint64_t subject_id,
+                                                MakeLatest make_latest, bool published_now) {
+  const ReleasePtr after = subject == nullptr ? nullptr : std::make_shared<const Release>(*subject);
+  std::vector<LatestSeqChange> marks =
+      settle_latest(repo.releases, after, subject_id, make_latest, published_now, next_latest_seq_);
+  for (const LatestSeqChange& m : marks) {
+    if (subject != nullptr && m.release_id == subject_id) subject->latest_seq = m.latest_seq;
+  }
+  return marks;
+}
+
+void Store::store_marks(RepoState& repo, const std::vector<LatestSeqChange>& marks, uint64_t subject_id,
+                        bool gains) {
+  for (const LatestSeqChange& m : marks) {
+    if (m.release_id == subject_id || (m.latest_seq != 0) != gains) continue;
+    const ReleasePtr old = find_release(&repo, m.release_id);
+    if (!old) continue;
+    Release r = *old;
+    r.latest_seq = m.latest_seq;
+    save_release(repo, r);
+    replace_release(repo, std::make_shared<const Release>(std::move(r)));
+  }
+}
+
 std::optional<Repo> Store::find_repo(std::string_view owner, std::string_view name) const {
   std::shared_lock lock(mutex_);
   const RepoState* s = find_state(owner, name);
@@ -211,13 +235,16 @@ ReleasePtr Store::create_release(std::string_view owner, std::string_view name, 
     r.target_commitish = "main";
     ReleaseFields f = fields;
     if (!f.draft) f.draft = false;
-    apply_fields(r, f, now_seconds(), next_latest_seq_);
+    const bool published = apply_fields(r, f, now_seconds());
+    const std::vector<LatestSeqChange> marks = plan_latest(repo, &r, r.id, f.make_latest, published);
+    store_marks(repo, marks, r.id, true);
     // The directory and assets/ first, release.json last: see the protocol in store_recovery.cpp.
     make_dir(release_dir(repo, r.id) / "assets");
     save_release(repo, r);
     host::sync_directory(repo.dir / "releases");
     auto ptr = std::make_shared<const Release>(std::move(r));
     replace_release(repo, ptr);
+    store_marks(repo, marks, ptr->id, false);
     return ReleasePtr(ptr);
   });
 }
@@ -237,11 +264,16 @@ ReleasePtr Store::update_release(std::string_view owner, std::string_view name, 
     }
   }
   Release r = *old;
-  apply_fields(r, fields, now_seconds(), next_latest_seq_);
-  disk_full_reported([&] { save_release(*repo, r); });
-  auto ptr = std::make_shared<const Release>(std::move(r));
-  replace_release(*repo, ptr);
-  return ptr;
+  const bool published = apply_fields(r, fields, now_seconds());
+  const std::vector<LatestSeqChange> marks = plan_latest(*repo, &r, id, fields.make_latest, published);
+  return disk_full_reported([&] {
+    store_marks(*repo, marks, id, true);
+    save_release(*repo, r);
+    auto ptr = std::make_shared<const Release>(std::move(r));
+    replace_release(*repo, ptr);
+    store_marks(*repo, marks, id, false);
+    return ReleasePtr(ptr);
+  });
 }
 
 void Store::delete_release(std::string_view owner, std::string_view name, uint64_t id) {
@@ -253,6 +285,7 @@ void Store::delete_release(std::string_view owner, std::string_view name, uint64
   if (repo == nullptr || it == repo->releases.end()) {
     throw StoreError(StoreError::NotFound, "Release", "", "Not Found");
   }
+  const std::vector<LatestSeqChange> marks = plan_latest(*repo, nullptr, id, MakeLatest::Unset, false);
   // One rename takes the whole release out of view; removing the files can then fail
   // or be interrupted without anything reappearing.
   const fs::path dir = release_dir(*repo, id);
@@ -263,6 +296,7 @@ void Store::delete_release(std::string_view owner, std::string_view name, uint64
   host::sync_directory(repo->dir / "releases");
   repo->releases.erase(it);
   bump();
+  disk_full_reported([&] { store_marks(*repo, marks, id, false); });
   std::error_code ec;
   fs::remove_all(trash, ec);
 }

@@ -32,6 +32,7 @@
 #include "data_lock.hpp"
 #include "quarantine.hpp"
 #include "release.hpp"
+#include "release_rules.hpp"
 #include "store_errors.hpp"
 #include "upload_file.hpp"
 
@@ -118,6 +119,14 @@ class Store {
   std::filesystem::path release_dir(const RepoState& repo, uint64_t id) const;
   void save_release(const RepoState& repo, const Release& release) const;
   void replace_release(RepoState& repo, ReleasePtr release);
+  // settle_latest (release_rules.hpp) for an operation on release `subject_id`: `subject` is
+  // it as it will be stored (null: deleted) and takes its own new mark here.
+  std::vector<LatestSeqChange> plan_latest(const RepoState& repo, Release* subject, uint64_t subject_id,
+                                           MakeLatest make_latest, bool published_now);
+  // Stores the other releases' mark changes: `gains` (the new holder) before the subject is
+  // written, then the cleared marks after it, so that a crash between leaves the intended
+  // release latest.
+  void store_marks(RepoState& repo, const std::vector<LatestSeqChange>& marks, uint64_t subject_id, bool gains);
   void bump() { generation_.fetch_add(1, std::memory_order_acq_rel); }
 
   std::filesystem::path root_;
