@@ -42,8 +42,8 @@ struct Release {
   bool prerelease = false;
   int64_t created_at = 0;
   int64_t published_at = 0;  // 0 while a draft
-  // Releases marked latest (make_latest true, GitHub's default on publishing) get an
-  // increasing number; latest = the published stable whole release with the highest one.
+  // Non-zero on the one release explicitly set as latest (make_latest; stores written before
+  // that rule may hold several, the highest wins). The rules: release_rules.hpp.
   uint64_t latest_seq = 0;
   std::string author;
   std::vector<Asset> assets;  // what is served
