@@ -407,7 +407,13 @@ TEST_SUITE("server_e2e") {
     got.append(buf, static_cast<size_t>(n));
     int exit_status = -1;
     std::thread stopper([&] { exit_status = s.stop(SIGTERM); });
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    // Read the rest only once the server has taken the signal, so the download is in flight
+    // during the shutdown however slowly this machine runs.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (s.log().find("SIGTERM received") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    CHECK(s.log().find("SIGTERM received") != std::string::npos);
     ssize_t m;
     const size_t expected_total = got.find("\r\n\r\n") + 4 + img.size();
     while (got.size() < expected_total && (m = ::recv(fd, buf, sizeof buf, 0)) > 0) {
