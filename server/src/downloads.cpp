@@ -1,11 +1,11 @@
 // Asset bytes: browser download URLs, the API's octet-stream form and /{name} at the root.
 // Answered with 200 directly (no redirect), single ranges as 206, from the shared memory
 // map of the asset file.
-#include <ctime>
 
 #include "names.hpp"
 #include "ranges.hpp"
 #include "service.hpp"
+#include "utc_time.hpp"
 
 namespace vt132::server {
 
@@ -14,12 +14,7 @@ namespace {
 constexpr size_t kWriteChunk = 64 * 1024;
 
 std::string http_date(int64_t unix_seconds) {
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return buf;
+  return format_utc(unix_seconds, "%a, %d %b %Y %H:%M:%S GMT");
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "storage.hpp"
+#include "utc_time.hpp"
 #include "vt132/host/file_io.hpp"
 
 namespace vt132::server {
@@ -16,14 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string utc_stamp() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
-}
+std::string utc_stamp() { return format_utc(std::time(nullptr), "%Y%m%dT%H%M%SZ"); }
 
 }  // namespace
 

@@ -1,7 +1,5 @@
 #include "release.hpp"
 
-#include <ctime>
-
 namespace vt132::server {
 
 const Asset* Release::find_asset(std::string_view asset_name) const {
@@ -34,13 +32,5 @@ bool Release::lists_asset(uint64_t asset_id) const {
   return false;
 }
 
-std::string iso8601(int64_t unix_seconds) {
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 }  // namespace vt132::server

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "blob.hpp"
+#include "utc_time.hpp"
 
 namespace vt132::server {
 
@@ -77,8 +78,5 @@ struct ReleaseFields {
   std::optional<bool> prerelease;
   MakeLatest make_latest = MakeLatest::Unset;
 };
-
-// Unix seconds as GitHub prints them: 2026-01-02T03:04:05Z.
-std::string iso8601(int64_t unix_seconds);
 
 }  // namespace vt132::server
