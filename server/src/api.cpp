@@ -308,11 +308,11 @@ void Service::api_update_asset(httplib::Response& res, const Route& route, const
 
 void Service::api_upload(const httplib::Request& req, httplib::Response& res, const Route& route,
                          const BaseUrls& base, const Auth& auth, const httplib::ContentReader& reader) {
-  // Everything is checked before a byte of the body is read. httplib 0.11.4 keeps the
-  // connection open even when the answer says "Connection: close", and reads whatever
-  // follows as the next request: so a refused upload's body is read and dropped before the
-  // answer (bounded: its Content-Length is at most max_upload_bytes, checked before routing,
-  // and the read timeout applies). Without a Content-Length there is no body to drop.
+  // Everything is checked before a byte of the body is read. A refused upload's body is
+  // read and dropped before the answer, and the connection then closes: closing on unread
+  // bytes makes the kernel reset the connection, and a client still sending would lose the
+  // answer that says why (bounded: its Content-Length is at most max_upload_bytes, checked
+  // before routing, and the read timeout applies). Without a Content-Length there is no body.
   if (!req.has_header("Content-Length")) {
     send_error(res, 411, "Content-Length is required for uploads");
     close_after(res);
