@@ -84,12 +84,13 @@ void send_all(int fd, const std::string& data) {
   }
 }
 
-std::string handshake(int port, int min_version, int max_version, const char* ciphers) {
+std::string handshake(int port, int min_version, int max_version, const char* ciphers, const char* tls13_suites) {
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
   SSL_CTX_set_security_level(ctx, 0);  // so the client side never is what refuses old TLS
   SSL_CTX_set_min_proto_version(ctx, min_version);
   SSL_CTX_set_max_proto_version(ctx, max_version);
   SSL_CTX_set_cipher_list(ctx, ciphers);
+  if (tls13_suites != nullptr) SSL_CTX_set_ciphersuites(ctx, tls13_suites);
   SSL* ssl = SSL_new(ctx);
   const int fd = connect_loopback(port);
   SSL_set_fd(ssl, fd);

@@ -28,7 +28,9 @@ std::string publish_v1(const ServerProcess& s, uint32_t size = 1100 * 1024);
 // A TCP connection to 127.0.0.1:port with a 20 s receive timeout (and SO_RCVBUF when > 0).
 int connect_loopback(int port, int rcvbuf = 0);
 void send_all(int fd, const std::string& data);
-// Tries a TLS handshake limited to [min, max] with `ciphers`; returns the cipher agreed or "".
-std::string handshake(int port, int min_version, int max_version, const char* ciphers);
+// Tries a TLS handshake limited to [min, max] with `ciphers` (TLS 1.2 and below) and, when
+// given, `tls13_suites` in that order; returns the cipher agreed or "".
+std::string handshake(int port, int min_version, int max_version, const char* ciphers,
+                      const char* tls13_suites = nullptr);
 
 }  // namespace vt132::test
