@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "vt132/core/at/modem.hpp"
+#include "vt132/core/boot/flash_ota_slots.hpp"
 
 namespace {
 using namespace vt132::core;
@@ -110,10 +111,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   booted.booted = true;
   booted.slot = 0;
   booted.partition = map.ota_app(0);
-  std::strcpy(booted.app.version, "V1.0.0");
-  std::strcpy(booted.app.project_name, "VT132");
-  const ModemPorts ports{serial, clock, settings, wifi, net, flash, efuse, nullptr, heap};
-  Modem modem(ports, map, booted);
+  boot::FlashOtaSlots slots(flash, map, efuse, booted);
+  const ModemPorts ports{serial, clock, settings, wifi, net, slots, efuse, nullptr, heap};
+  Modem modem(ports);
   while (serial.left > 0) modem.poll();
   if (heap.stats().outstanding_blocks != 0) abort();
   return 0;

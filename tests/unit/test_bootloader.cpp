@@ -83,7 +83,8 @@ struct Board {
   }
   void install(int slot, const std::vector<uint8_t>& img) {
     uint8_t page[kFlashSectorSize];
-    boot::SlotWriter w(flash, *map.ota_app(slot), page);
+    boot::SlotWriter w(flash, page);
+    w.start(*map.ota_app(slot));
     REQUIRE(w.write(img.data(), img.size()));
     REQUIRE(w.flush());
     REQUIRE(boot::select_slot_for_boot(flash, *map.otadata(), slot, 2));

@@ -14,6 +14,7 @@
 #include "port/host_system.hpp"
 #include "vt132/core/at/modem.hpp"
 #include "vt132/core/boot/bootloader.hpp"
+#include "vt132/core/boot/flash_ota_slots.hpp"
 
 namespace vt132::hostport {
 namespace {
@@ -108,16 +109,20 @@ int run_simulator(const SimOptions& o) {
       std::fprintf(stderr, "vt132-sim: new image crashed before confirming itself; resetting\n");
       continue;
     }
-    core::boot::confirm_app(flash, map, boot, efuse);
+    core::boot::FlashOtaSlots slots(flash, map, efuse, boot);
     // Network and Wi-Fi state do not survive a reset.
     HostNetwork net(o.ca_files);
     HostWifi wifi(o.wifi_fail);
-    const core::ModemPorts ports{serial, clock, settings, wifi, net, flash, efuse, verifier.get(), heap};
+    const core::ModemPorts ports{serial, clock, settings, wifi, net, slots, efuse, verifier.get(), heap};
     core::ModemConfig config;
     config.image_asset_name = o.asset_name.c_str();
     config.net_timeout_ms = o.net_timeout_ms;
     config.transfer = o.transfer;
-    core::Modem modem(ports, map, boot, config);
+    core::Modem modem(ports, config);
+    // The modem is up, so the image works: cancel its rollback (as app_main does on the board).
+    if (slots.mark_running_valid() != core::port::SlotError::Ok) {
+      std::fprintf(stderr, "vt132-sim: could not confirm the running image (otadata write failed)\n");
+    }
     if (o.heap_log) {
       modem.on_command_done = log_heap;
       modem.on_command_done_user = &heap_log;

@@ -46,9 +46,8 @@ bool number(const char*& p, uint32_t& out, bool& present) {
 
 }  // namespace
 
-Modem::Modem(const ModemPorts& ports, const boot::PartitionMap& map, const boot::BootResult& boot,
-             const ModemConfig& config)
-    : ports_(ports), map_(map), boot_(boot), config_(config) {
+Modem::Modem(const ModemPorts& ports, const ModemConfig& config) : ports_(ports), config_(config) {
+  ports_.slots.describe(ports_.slots.running(), running_app_);
   load_profile(ports_.settings, profile_);
   apply_answer_mode();
 }
@@ -247,9 +246,9 @@ void Modem::help() {
 Modem::Result Modem::information(unsigned n) {
   switch (n) {
     case 0: info("VT132 'AT' Modem"); break;
-    case 1: info(boot_.app.version); break;
-    case 2: info(boot_.app.idf_ver); break;
-    default: info(boot_.app.project_name); break;
+    case 1: info(running_app_.version); break;
+    case 2: info(running_app_.idf_ver); break;
+    default: info(running_app_.project_name); break;
   }
   return Result::Ok;
 }

@@ -3,19 +3,17 @@
 #include <cstring>
 
 #include "vt132/core/at/modem.hpp"
-#include "vt132/core/boot/ota_select.hpp"
-#include "vt132/core/boot/slot_image.hpp"
 
 namespace vt132::core {
 namespace {
 
 constexpr const char* kLatestSuffix = "/releases/latest";
 
-void partition_line(char* out, size_t cap, const char* tag, const boot::Partition& p, const AppDescriptor* app) {
+void partition_line(char* out, size_t cap, const char* tag, const port::Slot& p, const AppDescriptor* app) {
   // A cut line beats an overrun: the caller's buffer holds any real label and descriptor.
   const int written = std::snprintf(out, cap, "%-7s [%s] [%s%s%s] [%08lx:%08lx]", tag, p.label,
                                     app ? app->project_name : "", app ? " " : "", app ? app->version : "EMPTY",
-                                    static_cast<unsigned long>(p.offset), static_cast<unsigned long>(p.last()));
+                                    static_cast<unsigned long>(p.offset), static_cast<unsigned long>(p.offset + p.size - 1));
   if (written < 0) out[0] = '\0';
 }
 
@@ -57,15 +55,12 @@ Modem::Result Modem::update_command(const char*& p) {
 
 Modem::Result Modem::update_status() {
   char line[160];
-  partition_line(line, sizeof line, "RUNNING", *boot_.partition, &boot_.app);
+  partition_line(line, sizeof line, "RUNNING", ports_.slots.running(), &running_app_);
   info(line);
-  boot::OtaSelect sel;
-  const int slot = boot::read_ota_select(ports_.flash, *map_.otadata(), sel) ? boot::boot_slot(sel, map_.ota_app_count())
-                                                                       : boot_.slot;
-  const boot::Partition* next = map_.ota_app(slot);
+  const port::Slot next = ports_.slots.boot();
   AppDescriptor app;
-  const bool has_app = boot::read_slot_descriptor(ports_.flash, *next, app);
-  partition_line(line, sizeof line, "BOOT", *next, has_app ? &app : nullptr);
+  const bool has_app = ports_.slots.describe(next, app);
+  partition_line(line, sizeof line, "BOOT", next, has_app ? &app : nullptr);
   info(line);
   return Result::Ok;
 }
@@ -86,7 +81,7 @@ Modem::Result Modem::update_query() {
   options.allow_prerelease = prerelease;
   options.timeout_ms = config_.net_timeout_ms;
   options.transfer = config_.transfer;
-  const OtaPorts ports{ports_.flash, ports_.net, ports_.clock, ports_.efuse, ports_.verifier, ports_.heap};
+  const OtaPorts ports{ports_.slots, ports_.net, ports_.clock, ports_.efuse, ports_.verifier, ports_.heap};
   const OtaResult r = ota_query(ports, url, options, query_);
   char line[112];
   if (!r.ok()) {
@@ -98,7 +93,7 @@ Modem::Result Modem::update_query() {
   }
   Version running;
   query_compare_ = 1;
-  if (parse_version(boot_.app.version, running) == VersionError::Ok) {
+  if (parse_version(running_app_.version, running) == VersionError::Ok) {
     query_compare_ = compare_versions(query_.version, running);
   }
   const char* verdict = query_compare_ > 0 ? "[NEWER]" : query_compare_ < 0 ? "[OLDER]" : "[SAME]";
@@ -116,9 +111,8 @@ Modem::Result Modem::update_install(bool force) {
   options.transfer = config_.transfer;
   options.on_progress = &Modem::on_progress;
   options.progress_user = this;
-  const OtaPorts ports{ports_.flash, ports_.net, ports_.clock, ports_.efuse, ports_.verifier, ports_.heap};
-  const int target = (boot_.slot + 1) % map_.ota_app_count();
-  const OtaResult r = ota_install(ports, query_, map_, target, boot_.app, options);
+  const OtaPorts ports{ports_.slots, ports_.net, ports_.clock, ports_.efuse, ports_.verifier, ports_.heap};
+  const OtaResult r = ota_install(ports, query_, ports_.slots.next_update(), running_app_, options);
   end_dots();
   if (!r.ok()) {
     char reason[40];

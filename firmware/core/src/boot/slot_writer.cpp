@@ -4,18 +4,21 @@
 
 namespace vt132::core::boot {
 
-SlotWriter::SlotWriter(port::Flash& flash, const Partition& slot, uint8_t* page)
-    : flash_(flash), slot_(slot), page_(page) {}
+void SlotWriter::start(const Partition& slot) {
+  slot_ = &slot;
+  page_len_ = 0;
+  written_ = 0;
+}
 
 bool SlotWriter::write_page() {
-  const uint32_t addr = slot_.offset + static_cast<uint32_t>(written_ - page_len_);
+  const uint32_t addr = slot_->offset + static_cast<uint32_t>(written_ - page_len_);
   if (!flash_.erase_sector(addr) || !flash_.write(addr, page_, page_len_)) return false;
   page_len_ = 0;
   return true;
 }
 
 bool SlotWriter::write(const uint8_t* data, size_t len) {
-  if (len > slot_.size - written_) return false;
+  if (!slot_ || len > slot_->size - written_) return false;
   while (len > 0) {
     const size_t n = len < port::kFlashSectorSize - page_len_ ? len : port::kFlashSectorSize - page_len_;
     std::memcpy(page_ + page_len_, data, n);
@@ -28,6 +31,6 @@ bool SlotWriter::write(const uint8_t* data, size_t len) {
   return true;
 }
 
-bool SlotWriter::flush() { return page_len_ == 0 || write_page(); }
+bool SlotWriter::flush() { return slot_ && (page_len_ == 0 || write_page()); }
 
 }  // namespace vt132::core::boot

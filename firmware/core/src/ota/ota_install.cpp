@@ -1,9 +1,6 @@
 #include <cstring>
 
 #include "http_errors.hpp"
-#include "vt132/core/boot/ota_select.hpp"
-#include "vt132/core/boot/slot_image.hpp"
-#include "vt132/core/boot/slot_writer.hpp"
 #include "vt132/core/manifest.hpp"
 #include "vt132/core/ota/ota_client.hpp"
 
@@ -18,7 +15,7 @@ OtaResult fail(UpdateError e) {
   return r;
 }
 
-ImagePolicy slot_policy(const boot::Partition& slot) {
+ImagePolicy slot_policy(const port::Slot& slot) {
   ImagePolicy p;
   p.max_size = slot.size;
   p.expected_chip = kChipEsp32;
@@ -27,16 +24,14 @@ ImagePolicy slot_policy(const boot::Partition& slot) {
 
 // Everything one install needs, allocated once for the command.
 struct InstallWork {
-  InstallWork(const OtaPorts& ports, const OtaOptions& options, const boot::Partition& slot)
-      : guard(ports.clock, options.transfer), http(ports.net, options.timeout_ms), image(slot_policy(slot)),
-        writer(ports.flash, slot, page) {
+  InstallWork(const OtaPorts& ports, const OtaOptions& options, const port::Slot& slot)
+      : guard(ports.clock, options.transfer), http(ports.net, options.timeout_ms), image(slot_policy(slot)) {
     http.set_guard(&guard);
   }
   TransferGuard guard;  // restarted for each file with its size
   HttpClient http;
   ImageStream image;  // also hashes the whole file in the same pass (info().file_sha256)
-  uint8_t page[port::kFlashSectorSize];
-  boot::SlotWriter writer;
+  size_t written = 0;  // bytes handed to the slot
   uint8_t buf[1024];
   char manifest_text[kMaxManifestSize + 1];
   size_t manifest_len = 0;
@@ -70,7 +65,7 @@ OtaResult fetch_small(InstallWork& w, const char* url, uint8_t* out, size_t cap,
 
 // docs/manifest.md "What a device checks": steps 1-5, before any flash is touched.
 OtaResult check_manifest(const OtaPorts& ports, const OtaQuery& q, InstallWork& w,
-                         const boot::Partition& slot, const AppDescriptor& running, const char* asset_name) {
+                         const port::Slot& slot, const AppDescriptor& running, const char* asset_name) {
   const bool need_signature = ports.verifier != nullptr;
   if (!q.manifest_url[0]) return fail(need_signature ? UpdateError::Signature : UpdateError::Ok);
   OtaResult r = fetch_small(w, q.manifest_url, reinterpret_cast<uint8_t*>(w.manifest_text), kMaxManifestSize,
@@ -122,7 +117,7 @@ OtaResult image_error(ImageError e) {
 // Consumes one chunk of the download: image checks as early as the bytes allow, then flash.
 OtaResult take_chunk(const OtaPorts& ports, InstallWork& w, const uint8_t* data, size_t n,
                      size_t limit, const OtaOptions& options) {
-  if (n > limit - w.writer.written()) return fail(UpdateError::TooLarge);
+  if (n > limit - w.written) return fail(UpdateError::TooLarge);
   const ImageError e = w.image.feed(data, n);
   // Structural problems and a wrong chip are final now; checksum and hash wait for the end.
   if (e != ImageError::Ok && (e <= ImageError::TooLarge || e == ImageError::WrongChip)) return image_error(e);
@@ -130,10 +125,11 @@ OtaResult take_chunk(const OtaPorts& ports, InstallWork& w, const uint8_t* data,
   if (info.has_app_desc && info.app.secure_version < ports.efuse.floor()) {
     return fail(UpdateError::OlderThanAllowed);
   }
-  const size_t before = w.writer.written();
-  if (!w.writer.write(data, n)) return fail(UpdateError::Flash);
+  const size_t before = w.written;
+  if (ports.slots.write(data, n) != port::SlotError::Ok) return fail(UpdateError::Flash);
+  w.written += n;
   if (options.on_progress) {
-    for (size_t d = before / kProgressStep; d < w.writer.written() / kProgressStep; ++d) {
+    for (size_t d = before / kProgressStep; d < w.written / kProgressStep; ++d) {
       options.on_progress(options.progress_user);
     }
   }
@@ -155,7 +151,7 @@ OtaResult download(const OtaPorts& ports, const OtaQuery& q, InstallWork& w, siz
   int resumes = 0;
   OtaResult last;
   for (;;) {
-    const size_t have = w.writer.written();
+    const size_t have = w.written;
     HttpResponse resp;
     const HttpError he = w.http.get(q.image_url, have, resp);
     if (he == HttpError::Ok) {
@@ -199,13 +195,13 @@ OtaResult download(const OtaPorts& ports, const OtaQuery& q, InstallWork& w, siz
   }
 }
 
-// docs/manifest.md step 6, on the bytes as they are in flash.
-OtaResult verify_written(const OtaPorts& ports, const OtaQuery& q, InstallWork& w,
-                         const boot::Partition& slot, const AppDescriptor& running) {
+// docs/manifest.md step 6 on the bytes as they streamed by; verify_stored repeats the hash
+// on the bytes as they are in flash.
+OtaResult verify_streamed(const OtaQuery& q, InstallWork& w, const AppDescriptor& running) {
   const ImageError e = w.image.finish();
   if (e != ImageError::Ok && e <= ImageError::TooLarge) return image_error(e);  // short or malformed
   const Sha256Digest streamed = w.image.info().file_sha256;  // set by finish() for a whole image
-  const size_t size = w.writer.written();
+  const size_t size = w.written;
   const ImageInfo& info = w.image.info();
   // The signed hash speaks first: it names tampering whatever the image's own checks say.
   if (w.have_manifest && (size != w.manifest.size || streamed != w.manifest.sha256)) {
@@ -220,31 +216,49 @@ OtaResult verify_written(const OtaPorts& ports, const OtaQuery& q, InstallWork& 
     return fail(UpdateError::VersionMismatch);
   }
   if (std::strcmp(info.app.project_name, running.project_name) != 0) return fail(UpdateError::WrongProject);
-  const boot::SlotImage stored = boot::check_slot_image(ports.flash, slot, kChipEsp32, size);
-  if (!stored.ok() || stored.file_sha256 != streamed) return fail(UpdateError::Flash);
+  return OtaResult{};
+}
+
+// The bytes in flash are what boots: hash them again as they read back.
+OtaResult verify_stored(const OtaPorts& ports, InstallWork& w, const port::Slot& slot) {
+  const Sha256Digest streamed = w.image.info().file_sha256;
+  const size_t size = w.written;
+  Sha256 stored;
+  for (size_t pos = 0; pos < size;) {
+    const size_t n = size - pos < sizeof w.buf ? size - pos : sizeof w.buf;
+    if (!ports.slots.read(slot, static_cast<uint32_t>(pos), w.buf, n)) return fail(UpdateError::Flash);
+    stored.update(w.buf, n);
+    pos += n;
+  }
+  if (stored.finish() != streamed) return fail(UpdateError::Flash);
   return OtaResult{};
 }
 
 }  // namespace
 
-OtaResult ota_install(const OtaPorts& ports, const OtaQuery& query, const boot::PartitionMap& map, int slot,
+OtaResult ota_install(const OtaPorts& ports, const OtaQuery& query, const port::Slot& slot,
                       const AppDescriptor& running, const OtaOptions& options) {
   if (!query.valid) return fail(UpdateError::NoRelease);
-  const boot::Partition* part = map.ota_app(slot);
-  if (!part) return fail(UpdateError::Flash);
-  Scoped<InstallWork> w(ports.heap, ports, options, *part);
+  if (!slot.valid()) return fail(UpdateError::Flash);
+  Scoped<InstallWork> w(ports.heap, ports, options, slot);
   if (!w) return fail(UpdateError::NoMemory);
-  OtaResult r = check_manifest(ports, query, *w, *part, running, options.image_asset_name);
+  OtaResult r = check_manifest(ports, query, *w, slot, running, options.image_asset_name);
   if (!r.ok()) return r;
   // The download is cut off at the manifest's size, or at the slot size without one.
-  const size_t limit = w->have_manifest ? w->manifest.size : part->size;
-  if (!w->have_manifest && query.image_size > part->size) return fail(UpdateError::TooLarge);
+  const size_t limit = w->have_manifest ? w->manifest.size : slot.size;
+  if (!w->have_manifest && query.image_size > slot.size) return fail(UpdateError::TooLarge);
+  if (ports.slots.begin(slot, limit) != port::SlotError::Ok) return fail(UpdateError::Flash);
   r = download(ports, query, *w, limit, options);
+  if (r.ok()) r = verify_streamed(query, *w, running);
+  if (!r.ok()) {
+    ports.slots.abort();
+    return r;
+  }
+  // The stream checked out, so an image the slot refuses was damaged on its way into flash.
+  if (ports.slots.end() != port::SlotError::Ok) return fail(UpdateError::Flash);
+  r = verify_stored(ports, *w, slot);
   if (!r.ok()) return r;
-  if (!w->writer.flush()) return fail(UpdateError::Flash);
-  r = verify_written(ports, query, *w, *part, running);
-  if (!r.ok()) return r;
-  if (!boot::select_slot_for_boot(ports.flash, *map.otadata(), slot, map.ota_app_count())) return fail(UpdateError::Flash);
+  if (ports.slots.set_boot(slot) != port::SlotError::Ok) return fail(UpdateError::Flash);
   return OtaResult{};
 }
 

@@ -8,11 +8,10 @@
 
 #include "vt132/core/at/line_editor.hpp"
 #include "vt132/core/at/profile.hpp"
-#include "vt132/core/boot/bootloader.hpp"
 #include "vt132/core/mem/counting_allocator.hpp"
 #include "vt132/core/ota/ota_client.hpp"
-#include "vt132/core/port/flash.hpp"
 #include "vt132/core/port/network.hpp"
+#include "vt132/core/port/ota_slots.hpp"
 #include "vt132/core/port/serial.hpp"
 #include "vt132/core/port/system.hpp"
 
@@ -24,7 +23,7 @@ struct ModemPorts {
   port::Settings& settings;
   port::Wifi& wifi;
   port::Network& net;
-  port::Flash& flash;
+  port::OtaSlots& slots;
   port::SecureCounter& efuse;
   port::SignatureVerifier* verifier;  // nullptr: signatures not required by this build
   CountingAllocator& heap;
@@ -38,8 +37,8 @@ struct ModemConfig {
 
 class Modem {
  public:
-  Modem(const ModemPorts& ports, const boot::PartitionMap& map, const boot::BootResult& boot,
-        const ModemConfig& config = ModemConfig{});
+  // The running app (AT I, AT+U$, the project an update must match) comes from ports.slots.
+  explicit Modem(const ModemPorts& ports, const ModemConfig& config = ModemConfig{});
 
   // Does whatever is due: reads serial input, runs a completed command, moves data of a
   // call, notices a hang-up or an incoming call. Never blocks, except while a command runs.
@@ -87,8 +86,7 @@ class Modem {
   static void on_progress(void* self);
 
   ModemPorts ports_;
-  const boot::PartitionMap& map_;
-  boot::BootResult boot_;
+  AppDescriptor running_app_;
   ModemConfig config_;
   Profile profile_;
   LineEditor editor_;

@@ -13,7 +13,9 @@ namespace vt132::core::boot {
 class SlotWriter {
  public:
   // page must hold kFlashSectorSize bytes and outlive the writer.
-  SlotWriter(port::Flash& flash, const Partition& slot, uint8_t* page);
+  SlotWriter(port::Flash& flash, uint8_t* page) : flash_(flash), page_(page) {}
+  // Begins writing at the start of `slot` (which must outlive the writing).
+  void start(const Partition& slot);
 
   // False on a flash error or when the data would run past the slot.
   bool write(const uint8_t* data, size_t len);
@@ -25,7 +27,7 @@ class SlotWriter {
   bool write_page();
 
   port::Flash& flash_;
-  const Partition& slot_;
+  const Partition* slot_ = nullptr;
   uint8_t* page_;
   size_t page_len_ = 0;
   size_t written_ = 0;  // bytes accepted, including those still in the page

@@ -9,13 +9,12 @@
 #include <cstdint>
 
 #include "vt132/core/app_image.hpp"
-#include "vt132/core/boot/partition_map.hpp"
 #include "vt132/core/mem/counting_allocator.hpp"
 #include "vt132/core/net/transfer_guard.hpp"
 #include "vt132/core/net/url.hpp"
 #include "vt132/core/ota/release_scanner.hpp"
-#include "vt132/core/port/flash.hpp"
 #include "vt132/core/port/network.hpp"
+#include "vt132/core/port/ota_slots.hpp"
 #include "vt132/core/port/system.hpp"
 #include "vt132/core/version.hpp"
 
@@ -71,7 +70,7 @@ struct OtaQuery {
 };
 
 struct OtaPorts {
-  port::Flash& flash;
+  port::OtaSlots& slots;
   port::Network& net;
   port::Clock& clock;
   port::SecureCounter& efuse;
@@ -94,7 +93,7 @@ OtaResult ota_query(const OtaPorts& ports, const char* url, const OtaOptions& op
 
 // Downloads the queried image into `slot`, verifies it, and selects it for the next boot.
 // `running` is the app that runs now (its project name must match).
-OtaResult ota_install(const OtaPorts& ports, const OtaQuery& query, const boot::PartitionMap& map,
-                      int slot, const AppDescriptor& running, const OtaOptions& options);
+OtaResult ota_install(const OtaPorts& ports, const OtaQuery& query, const port::Slot& slot,
+                      const AppDescriptor& running, const OtaOptions& options);
 
 }  // namespace vt132::core

@@ -1,0 +1,50 @@
+#pragma once
+// port::OtaSlots over a raw port::Flash: what esp_ota_ops does on the board, done here with
+// the core's own slot writer, otadata code and image checks. The sim and the in-process
+// power-cut tests install through it; the device uses firmware/esp-idf's port instead.
+#include <cstdint>
+
+#include "vt132/core/boot/bootloader.hpp"
+#include "vt132/core/boot/partition_map.hpp"
+#include "vt132/core/boot/slot_writer.hpp"
+#include "vt132/core/port/flash.hpp"
+#include "vt132/core/port/ota_slots.hpp"
+#include "vt132/core/port/system.hpp"
+
+namespace vt132::core::boot {
+
+class FlashOtaSlots final : public port::OtaSlots {
+ public:
+  // `boot` is what run_bootloader decided on this reset: the running slot and the otadata
+  // entry that selected it. `map` must outlive this object.
+  FlashOtaSlots(port::Flash& flash, const PartitionMap& map, port::SecureCounter& efuse, const BootResult& boot);
+
+  port::Slot running() override;
+  port::Slot boot() override;
+  port::Slot next_update() override;
+  bool describe(const port::Slot& slot, AppDescriptor& out) override;
+  bool read(const port::Slot& slot, uint32_t offset, void* out, size_t len) override;
+  port::SlotError begin(const port::Slot& slot, size_t image_size) override;
+  port::SlotError write(const uint8_t* data, size_t len) override;
+  port::SlotError end() override;
+  void abort() override;
+  port::SlotError set_boot(const port::Slot& slot) override;
+  bool running_pending_verify() override;
+  port::SlotError mark_running_valid() override;
+  port::SlotError rollback() override;
+
+ private:
+  port::Slot slot(int index) const;
+  const Partition* partition(const port::Slot& slot) const;
+  port::SlotError check_image(const Partition& part);
+
+  port::Flash& flash_;
+  const PartitionMap& map_;
+  port::SecureCounter& efuse_;
+  BootResult boot_;
+  const Partition* open_ = nullptr;  // the slot of the update in progress
+  uint8_t page_[port::kFlashSectorSize];
+  SlotWriter writer_;
+};
+
+}  // namespace vt132::core::boot
