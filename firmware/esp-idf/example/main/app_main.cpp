@@ -1,0 +1,97 @@
+// The VT132 modem firmware as an ESP-IDF application: the AT modem and its OTA client (the
+// portable core) on UART0, over the ESP-IDF ports of firmware/esp-idf/port.
+//
+// Everything long-lived is static: ESP-IDF's main task has a small stack (sdkconfig.defaults
+// raises it for the TLS handshake and the OTA image reader, which run inside modem.poll()).
+#include "esp_event.h"
+#include "esp_log.h"
+#include "esp_netif.h"
+#include "nvs_flash.h"
+#include "port/efuse_counter.hpp"
+#include "port/embedded_pem.hpp"
+#include "port/esp_clock.hpp"
+#include "port/esp_network.hpp"
+#include "port/esp_ota_slots.hpp"
+#include "port/esp_wifi_port.hpp"
+#include "port/heap_caps_allocator.hpp"
+#include "port/mbedtls_verifier.hpp"
+#include "port/nvs_settings.hpp"
+#include "port/uart_serial.hpp"
+#include "sdkconfig.h"
+#include "vt132/core/at/modem.hpp"
+#include "vt132/core/mem/counting_allocator.hpp"
+
+namespace {
+
+using namespace vt132;
+
+constexpr const char* kTag = "vt132";
+constexpr uint32_t kPollIntervalMs = 5;
+
+#ifdef CONFIG_VT132_PRERELEASE
+constexpr const char* kPrereleaseDefault = "1";  // S40=1: AT+U? also offers prereleases
+#else
+constexpr const char* kPrereleaseDefault = nullptr;
+#endif
+#ifdef CONFIG_VT132_REQUIRE_SIGNATURE
+constexpr bool kRequireSignature = true;
+#else
+constexpr bool kRequireSignature = false;
+#endif
+
+// The build's answers for settings the user has not stored (see NvsSettings).
+const espport::SettingDefault kSettingDefaults[] = {
+    {"url", CONFIG_VT132_UPDATE_URL},
+    {"s40", kPrereleaseDefault},
+};
+
+// NVS holds the user's settings. When it cannot be mounted (no free pages, or written by a
+// newer NVS format) the usual recipe erases it; that would delete what the user stored, so
+// the modem runs with defaults instead and says so. `idf.py erase-flash` is the user's call.
+void init_nvs() {
+  const esp_err_t err = nvs_flash_init();
+  if (err != ESP_OK) ESP_LOGE(kTag, "NVS not mounted (%s): settings will not be kept", esp_err_to_name(err));
+}
+
+}  // namespace
+
+extern "C" void app_main() {
+  init_nvs();
+  ESP_ERROR_CHECK(esp_netif_init());
+  ESP_ERROR_CHECK(esp_event_loop_create_default());
+
+  static espport::UartSerial serial(espport::UartConfig{CONFIG_VT132_UART_NUM, CONFIG_VT132_UART_BAUD,
+                                                        CONFIG_VT132_UART_TX_PIN, CONFIG_VT132_UART_RX_PIN});
+  static espport::EspClock clock;
+  static espport::NvsSettings settings("vt132", kSettingDefaults, sizeof kSettingDefaults / sizeof kSettingDefaults[0]);
+  static espport::EspWifi wifi;
+  static espport::EspNetwork net(espport::lan_ca_pem());
+  static espport::EspOtaSlots slots;
+  static espport::EfuseSecureCounter efuse;
+  static espport::MbedtlsVerifier verifier;
+  static espport::HeapCapsAllocator heap_caps;
+  static core::CountingAllocator heap(heap_caps);
+
+  static const core::ModemPorts ports{serial, clock, settings, wifi, net, slots, efuse,
+                                      kRequireSignature ? &verifier : nullptr, heap};
+  core::ModemConfig config;
+  config.image_asset_name = CONFIG_VT132_IMAGE_ASSET_NAME;
+  static core::Modem modem(ports, config);
+  modem.poll();
+
+  // Rollback: the bootloader (CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE) boots a new image once
+  // in the "pending verify" state; if it resets again before confirming itself, the previous
+  // image boots instead. Having come this far (NVS, network stack, Wi-Fi driver, UART and the
+  // modem up and answering) is this image's health check, so it confirms itself now. A crash
+  // or hang before this line (the task watchdog resets a hang) rolls the update back.
+  // ESP-IDF also refuses to start another update until the running image is confirmed.
+  if (slots.running_pending_verify()) {
+    const core::port::SlotError e = slots.mark_running_valid();
+    ESP_LOGI(kTag, "new image confirmed: %s", core::port::describe(e));
+  }
+
+  for (;;) {
+    modem.poll();
+    clock.sleep_ms(kPollIntervalMs);  // at least one tick: the idle task must run
+  }
+}
