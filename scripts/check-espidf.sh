@@ -22,7 +22,7 @@ if ! command -v "${CXX_RISCV:-riscv64-unknown-elf-g++}" >/dev/null; then
   echo "check-espidf: riscv64-unknown-elf-g++ missing (scripts/setup.sh installs gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf)" >&2
   exit 1
 fi
-start=$(date +%s.%N)
+start_ms=$(date +%s%3N)
 
 # CONFIG_VT132_* from firmware/esp-idf/Kconfig's defaults: bool y -> 1, bool n -> undefined,
 # int -> its value, string -> a C string literal.
@@ -87,6 +87,6 @@ for target in esp32 esp32c3; do
   fi
 done
 
-secs=$(echo "$(date +%s.%N) - $start" | bc)
-echo "check-espidf: ${#files[@]} files x 2 targets (esp32, esp32c3): $ok OK, $failed FAIL; wrong-call control $([ $control_ok = 1 ] && echo 'fails as it must' || echo 'BROKEN'); ${secs%.*}.$(cut -c1 <<<"${secs#*.}") s"
+ms=$(( $(date +%s%3N) - start_ms ))
+echo "check-espidf: ${#files[@]} files x 2 targets (esp32, esp32c3): $ok OK, $failed FAIL; wrong-call control $([ $control_ok = 1 ] && echo 'fails as it must' || echo 'BROKEN'); $((ms / 1000)).$((ms % 1000 / 100)) s"
 [ "$failed" -eq 0 ] && [ "$ok" -eq $((2 * ${#files[@]})) ] && [ $control_ok = 1 ]

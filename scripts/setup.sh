@@ -8,7 +8,7 @@ packages=(
   build-essential cmake pkg-config git ca-certificates openssl curl
   libssl-dev libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libspdlog-dev doctest-dev
   clang-14 libclang-rt-14-dev
-  gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib
+  gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
   nginx-light wrk tmux jq picocom help2man python3 stress-ng
 )
 

@@ -4,6 +4,8 @@
 #   2. the same suite again built with AddressSanitizer + UndefinedBehaviorSanitizer
 #   3. a short run of every libFuzzer target
 #   4. the firmware core cross-compiled for a 32-bit MCU, with its code size
+#   5. the ESP-IDF component and the core compile-checked against real ESP-IDF headers
+#      (scripts/check-espidf.sh; skipped, and said so, when the header kit is absent)
 # Options: --quick skips 2 and 3 (for a fast local loop). Set VT132_FUZZ_SECONDS to fuzz longer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,4 +42,13 @@ fi
 echo "== mcu build"
 scripts/check-mcu-build.sh
 stages_passed=$((stages_passed + 1))
+echo "== esp-idf kit check"
+espidf_rc=0
+scripts/check-espidf.sh || espidf_rc=$?
+case $espidf_rc in
+  0) stages_passed=$((stages_passed + 1)) ;;
+  3) echo "stages: $stages_passed passed, 0 failed, 1 skipped (esp-idf kit check: no ESP-IDF header kit)"
+     exit 0 ;;
+  *) exit 1 ;;
+esac
 echo "stages: $stages_passed passed, 0 failed"
