@@ -91,9 +91,9 @@ class SocketStream final : public core::port::Stream {
   uint32_t write_timeout_ms_;
 };
 
-// A TLS connection through esp_tls. The handshake ran blocking under esp_tls's own
-// timeout; afterwards esp_tls leaves the socket non-blocking (cfg.non_block), so a record
-// trickling in a byte at a time cannot hold read() past its deadline.
+// A TLS connection through esp_tls. esp_tls_conn_new_sync ran the connect and handshake
+// under cfg.timeout_ms; with cfg.non_block the socket stays non-blocking afterwards, so a
+// record trickling in a byte at a time cannot hold read() past its deadline.
 class TlsStream final : public core::port::Stream {
  public:
   TlsStream(esp_tls_t* tls, int fd, uint32_t write_timeout_ms)

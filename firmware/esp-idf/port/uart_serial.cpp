@@ -23,13 +23,14 @@ UartSerial::UartSerial(const UartConfig& config) : uart_(config.uart_num) {
   uc.stop_bits = UART_STOP_BITS_1;
   uc.flow_ctrl = UART_HW_FLOWCTRL_DISABLE;
   uc.source_clk = UART_SCLK_DEFAULT;
-  esp_err_t err = uart_driver_install(port, kRxBufferSize, kTxBufferSize, 0, nullptr, 0);
-  if (err == ESP_OK) err = uart_param_config(port, &uc);
+  // The order ESP-IDF's UART guide gives: parameters, pins, then the driver.
+  esp_err_t err = uart_param_config(port, &uc);
   if (err == ESP_OK) {
     err = uart_set_pin(port, config.tx_pin < 0 ? UART_PIN_NO_CHANGE : config.tx_pin,
                        config.rx_pin < 0 ? UART_PIN_NO_CHANGE : config.rx_pin, UART_PIN_NO_CHANGE,
                        UART_PIN_NO_CHANGE);
   }
+  if (err == ESP_OK) err = uart_driver_install(port, kRxBufferSize, kTxBufferSize, 0, nullptr, 0);
   installed_ = err == ESP_OK;
   if (!installed_) ESP_LOGE(kTag, "UART%d: %s", uart_, esp_err_to_name(err));
 }

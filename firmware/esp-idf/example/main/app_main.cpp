@@ -33,11 +33,6 @@ constexpr const char* kPrereleaseDefault = "1";  // S40=1: AT+U? also offers pre
 #else
 constexpr const char* kPrereleaseDefault = nullptr;
 #endif
-#ifdef CONFIG_VT132_REQUIRE_SIGNATURE
-constexpr bool kRequireSignature = true;
-#else
-constexpr bool kRequireSignature = false;
-#endif
 
 // The build's answers for settings the user has not stored (see NvsSettings).
 const espport::SettingDefault kSettingDefaults[] = {
@@ -51,6 +46,16 @@ const espport::SettingDefault kSettingDefaults[] = {
 void init_nvs() {
   const esp_err_t err = nvs_flash_init();
   if (err != ESP_OK) ESP_LOGE(kTag, "NVS not mounted (%s): settings will not be kept", esp_err_to_name(err));
+}
+
+// The release signature check, or nullptr in a build that does not require signatures.
+core::port::SignatureVerifier* release_verifier() {
+#ifdef CONFIG_VT132_REQUIRE_SIGNATURE
+  static espport::MbedtlsVerifier verifier;
+  return &verifier;
+#else
+  return nullptr;
+#endif
 }
 
 }  // namespace
@@ -68,12 +73,10 @@ extern "C" void app_main() {
   static espport::EspNetwork net(espport::lan_ca_pem());
   static espport::EspOtaSlots slots;
   static espport::EfuseSecureCounter efuse;
-  static espport::MbedtlsVerifier verifier;
   static espport::HeapCapsAllocator heap_caps;
   static core::CountingAllocator heap(heap_caps);
 
-  static const core::ModemPorts ports{serial, clock, settings, wifi, net, slots, efuse,
-                                      kRequireSignature ? &verifier : nullptr, heap};
+  static const core::ModemPorts ports{serial, clock, settings, wifi, net, slots, efuse, release_verifier(), heap};
   core::ModemConfig config;
   config.image_asset_name = CONFIG_VT132_IMAGE_ASSET_NAME;
   static core::Modem modem(ports, config);
