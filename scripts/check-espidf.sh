@@ -25,20 +25,21 @@ fi
 start_ms=$(date +%s%3N)
 
 # CONFIG_VT132_* from firmware/esp-idf/Kconfig's defaults: bool y -> 1, bool n -> undefined,
-# int -> its value, string -> a C string literal.
-kconfig_defines() {
-  awk '
+# int -> its value, string -> a C string literal. With "flip", every bool is inverted, so the
+# other side of each #ifdef on a bool option is checked too.
+kconfig_defines() {  # [flip]
+  awk -v flip="${1:-}" '
     /^[ \t]*config[ \t]/ { name = $2; type = "" }
     /^[ \t]*(bool|int|string)([ \t]|$)/ { type = $1 }
     /^[ \t]*default[ \t]/ && name != "" {
       v = $0; sub(/^[ \t]*default[ \t]+/, "", v)
-      if (type == "bool") { if (v == "y") print "CONFIG_" name "=1" }
-      else print "CONFIG_" name "=" v
+      if (type == "bool") { if ((v == "y") != (flip == "flip")) { print "-D"; print "CONFIG_" name "=1" } }
+      else { print "-D"; print "CONFIG_" name "=" v }
       name = ""
     }' firmware/esp-idf/Kconfig
 }
-defs=()
-while IFS= read -r d; do defs+=(-D "$d"); done < <(kconfig_defines)
+mapfile -t defs < <(kconfig_defines)
+mapfile -t flipped < <(kconfig_defines flip)
 [ ${#defs[@]} -gt 0 ] || { echo "check-espidf: no defaults read from firmware/esp-idf/Kconfig" >&2; exit 1; }
 
 # The component's include directories (firmware/esp-idf/CMakeLists.txt INCLUDE_DIRS).
@@ -69,9 +70,19 @@ for target in esp32 esp32c3; do
     mapfile -t defs < "$defs_file"; read -r -a incs <<<"$incs_s"
     check_one "$0" "$1"' "$target" {} > "$log/$target.txt" 2>&1
 done
-cat "$log"/esp32.txt "$log"/esp32c3.txt | grep -v '^OK ' || true
+# The files that read Kconfig options, again with every bool option the other way round.
+mapfile -t config_users < <(grep -l 'CONFIG_VT132_' "${files[@]}")
+printf '%s\n' "${flipped[@]}" > "$log/flipped"
+for target in esp32 esp32c3; do
+  for f in "${config_users[@]}"; do
+    defs_file="$log/flipped" bash -c 'mapfile -t defs < "$defs_file"; read -r -a incs <<<"$incs_s"
+      check_one "$0" "$1"' "$target" "$f"
+  done
+done > "$log/flipped.txt" 2>&1
+cat "$log"/esp32.txt "$log"/esp32c3.txt "$log"/flipped.txt | grep -v '^OK ' || true
 ok=$(cat "$log"/*.txt | grep -c '^OK ')
 failed=$(cat "$log"/*.txt | grep -c '^FAIL ')
+expected=$((2 * ${#files[@]} + 2 * ${#config_users[@]}))
 
 # The negative control: one deliberately wrong call must fail on both targets, for the
 # reason planted in it (not, say, a missing header).
@@ -88,5 +99,5 @@ for target in esp32 esp32c3; do
 done
 
 ms=$(( $(date +%s%3N) - start_ms ))
-echo "check-espidf: ${#files[@]} files x 2 targets (esp32, esp32c3): $ok OK, $failed FAIL; wrong-call control $([ $control_ok = 1 ] && echo 'fails as it must' || echo 'BROKEN'); $((ms / 1000)).$((ms % 1000 / 100)) s"
-[ "$failed" -eq 0 ] && [ "$ok" -eq $((2 * ${#files[@]})) ] && [ $control_ok = 1 ]
+echo "check-espidf: ${#files[@]} files x 2 targets (esp32, esp32c3), ${#config_users[@]} again with the Kconfig bools flipped: $ok OK, $failed FAIL; wrong-call control $([ $control_ok = 1 ] && echo 'fails as it must' || echo 'BROKEN'); $((ms / 1000)).$((ms % 1000 / 100)) s"
+[ "$failed" -eq 0 ] && [ "$ok" -eq "$expected" ] && [ $control_ok = 1 ]
