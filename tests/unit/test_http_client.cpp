@@ -6,72 +6,23 @@
 
 #include "vt132/core/net/http_client.hpp"
 #include "vt132/core/net/url.hpp"
+#include "../support/scripted_net.hpp"
 
 using namespace vt132::core;
 
 namespace {
 
-// A clock the test moves; a ScriptedNet given one advances it on every read.
-struct FakeClock : port::Clock {
-  uint32_t now = 1000;
-  uint32_t millis() override { return now; }
-  int64_t unix_time() override { return 0; }
-  void sleep_ms(uint32_t ms) override { now += ms; }
-};
+using vt132::test::FakeClock;
+using vt132::test::ScriptedNet;
 
-// Serves one canned response per connection, in small pieces, and records requests.
-struct ScriptedStream : port::Stream {
-  std::string response;
-  size_t pos = 0;
-  std::string request;
-  size_t piece = 7;
-  FakeClock* clock = nullptr;
-  uint32_t ms_per_read = 0;
-  bool silent_at_end = false;  // then reads past the end time out (0) instead of closing
-  int read(uint8_t* buf, size_t cap, uint32_t) override {
-    if (clock) clock->now += ms_per_read;
-    if (pos == response.size()) return silent_at_end ? 0 : -1;
-    const size_t n = std::min<size_t>({cap, piece, response.size() - pos});
-    response.copy(reinterpret_cast<char*>(buf), n, pos);
-    pos += n;
-    return static_cast<int>(n);
-  }
-  bool write(const uint8_t* d, size_t n) override {
-    request.append(reinterpret_cast<const char*>(d), n);
-    return true;
-  }
+// An HttpClient with its receive buffer, on the net's clock when the test moves one.
+struct ClientStorage {
+  uint8_t rx[1024];
+  FakeClock own_clock;
 };
-
-struct ScriptedNet : port::Network {
-  std::vector<std::string> responses;
-  std::vector<std::string> hosts;
-  std::vector<std::string> requests;
-  ScriptedStream* open = nullptr;
-  size_t piece = 7;               // bytes per read
-  FakeClock* clock = nullptr;     // advanced by ms_per_read on every read
-  uint32_t ms_per_read = 0;
-  bool silent_at_end = false;
-  port::Stream* connect(const char* host, uint16_t port, bool tls, uint32_t, port::NetError& err) override {
-    if (responses.empty()) {
-      err = port::NetError::Connect;
-      return nullptr;
-    }
-    hosts.push_back(std::string(tls ? "tls:" : "tcp:") + host + ":" + std::to_string(port));
-    open = new ScriptedStream;
-    open->response = responses.front();
-    open->piece = piece;
-    open->clock = clock;
-    open->ms_per_read = ms_per_read;
-    open->silent_at_end = silent_at_end;
-    responses.erase(responses.begin());
-    return open;
-  }
-  void close(port::Stream* s) override {
-    requests.push_back(static_cast<ScriptedStream*>(s)->request);
-    delete s;
-  }
-  bool listen(uint16_t) override { return false; }
-  port::Stream* accept() override { return nullptr; }
+struct Client : ClientStorage, HttpClient {
+  Client(ScriptedNet& net, uint32_t timeout_ms)
+      : HttpClient(net, net.clock ? *net.clock : own_clock, timeout_ms, rx, sizeof rx) {}
 };
 
 std::string read_all(HttpClient& c, int& last) {
@@ -107,7 +58,7 @@ TEST_SUITE("http_client") {
   TEST_CASE("a Content-Length body arrives whole however the bytes are split") {
     ScriptedNet net;
     net.responses = {"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"a\":\"bc\"}\nEXTRA"};
-    HttpClient c(net, 1000);
+    Client c(net, 1000);
     HttpResponse r;
     REQUIRE(c.get("http://h:8080/x", 0, r) == HttpError::Ok);
     CHECK(r.status == 200);
@@ -122,7 +73,7 @@ TEST_SUITE("http_client") {
   TEST_CASE("chunked bodies are decoded") {
     ScriptedNet net;
     net.responses = {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4;x=y\r\nWiki\r\n5\r\npedia\r\n0\r\nT: 1\r\n\r\n"};
-    HttpClient c(net, 1000);
+    Client c(net, 1000);
     HttpResponse r;
     REQUIRE(c.get("https://h/", 0, r) == HttpError::Ok);
     int last = 0;
@@ -133,7 +84,7 @@ TEST_SUITE("http_client") {
   TEST_CASE("a broken chunk is a protocol error") {
     ScriptedNet net;
     net.responses = {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWikiXX\r\n0\r\n\r\n"};
-    HttpClient c(net, 1000);
+    Client c(net, 1000);
     HttpResponse r;
     REQUIRE(c.get("https://h/", 0, r) == HttpError::Ok);
     int last = 0;
@@ -146,7 +97,7 @@ TEST_SUITE("http_client") {
     ScriptedNet net;
     net.responses = {"HTTP/1.1 302 Found\r\nLocation: https://objects.example:8443/blob?sig=1\r\n\r\n",
                      "HTTP/1.1 301 Moved\r\nLocation: /final\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"};
-    HttpClient c(net, 1000);
+    Client c(net, 1000);
     HttpResponse r;
     REQUIRE(c.get("https://github.example/dl", 0, r) == HttpError::Ok);
     CHECK(std::string(c.url()) == "https://objects.example:8443/final");
@@ -158,7 +109,7 @@ TEST_SUITE("http_client") {
     ScriptedNet net;
     net.responses = {"HTTP/1.1 302 Found\r\nLocation: http://mirror.example/VT132.bin\r\n\r\n",
                      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"};
-    HttpClient c(net, 1000);
+    Client c(net, 1000);
     HttpResponse r;
     CHECK(c.get("https://github.example/dl", 0, r) == HttpError::Insecure);
     CHECK(net.hosts == std::vector<std::string>{"tls:github.example:443"});
@@ -169,7 +120,7 @@ TEST_SUITE("http_client") {
     net.responses = {"HTTP/1.1 302 Found\r\nLocation: http://other.example/a\r\n\r\n",
                      "HTTP/1.1 302 Found\r\nLocation: https://secure.example/b\r\n\r\n",
                      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"};
-    HttpClient c(net, 1000);
+    Client c(net, 1000);
     HttpResponse r;
     REQUIRE(c.get("http://h/", 0, r) == HttpError::Ok);
     CHECK(net.hosts ==
@@ -180,7 +131,7 @@ TEST_SUITE("http_client") {
     ScriptedNet net;
     net.responses = {"HTTP/1.1 302 Found\r\nLocation: https://objects.example/x\r\n\r\n",
                      "HTTP/1.1 302 Found\r\nLocation: http://objects.example/x\r\n\r\n"};
-    HttpClient c(net, 1000);
+    Client c(net, 1000);
     HttpResponse r;
     CHECK(c.get("https://h/", 0, r) == HttpError::Insecure);
     CHECK(net.hosts.size() == 2);
@@ -189,7 +140,7 @@ TEST_SUITE("http_client") {
   TEST_CASE("redirect loops end") {
     ScriptedNet net;
     for (int i = 0; i < 10; ++i) net.responses.push_back("HTTP/1.1 302 Found\r\nLocation: /again\r\n\r\n");
-    HttpClient c(net, 1000);
+    Client c(net, 1000);
     HttpResponse r;
     CHECK(c.get("http://h/", 0, r) == HttpError::TooManyRedirects);
   }
@@ -197,7 +148,7 @@ TEST_SUITE("http_client") {
   TEST_CASE("Range is asked for and Content-Range read back") {
     ScriptedNet net;
     net.responses = {"HTTP/1.1 206 Partial\r\nContent-Range: bytes 100-199/200\r\nContent-Length: 100\r\n\r\n"};
-    HttpClient c(net, 1000);
+    Client c(net, 1000);
     HttpResponse r;
     REQUIRE(c.get("http://h/img", 100, r) == HttpError::Ok);
     CHECK(r.status == 206);
@@ -210,7 +161,7 @@ TEST_SUITE("http_client") {
   TEST_CASE("a body shorter than announced is a lost connection") {
     ScriptedNet net;
     net.responses = {"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort"};
-    HttpClient c(net, 1000);
+    Client c(net, 1000);
     HttpResponse r;
     REQUIRE(c.get("http://h/", 0, r) == HttpError::Ok);
     int last = 0;
@@ -222,7 +173,7 @@ TEST_SUITE("http_client") {
   TEST_CASE("an overlong header line and a non-HTTP answer are refused") {
     ScriptedNet net;
     net.responses = {"HTTP/1.1 200 OK\r\nX-Long: " + std::string(2000, 'x') + "\r\n\r\n", "SSH-2.0-OpenSSH\r\n\r\n"};
-    HttpClient c(net, 1000);
+    Client c(net, 1000);
     HttpResponse r;
     CHECK(c.get("http://h/", 0, r) == HttpError::Protocol);
     CHECK(c.get("http://h/", 0, r) == HttpError::Protocol);
@@ -237,7 +188,7 @@ TEST_SUITE("http_client") {
     ScriptedNet net;
     net.piece = 4096;
     net.responses = {with_headers(kMaxHeaderLines), with_headers(kMaxHeaderLines + 1), with_headers(100000)};
-    HttpClient c(net, 1000);
+    Client c(net, 1000);
     HttpResponse r;
     CHECK(c.get("http://h/", 0, r) == HttpError::Ok);
     CHECK(c.get("http://h/", 0, r) == HttpError::Protocol);
@@ -251,7 +202,7 @@ TEST_SUITE("http_client") {
     for (size_t i = 0; i < 1000; ++i) body += "T: 1\r\n";
     ScriptedNet net;
     net.responses = {body + "\r\n"};
-    HttpClient c(net, 1000);
+    Client c(net, 1000);
     HttpResponse r;
     REQUIRE(c.get("http://h/", 0, r) == HttpError::Ok);
     int last = 0;
@@ -271,7 +222,7 @@ TEST_SUITE("http_client") {
     limits.window_ms = 10000;
     TransferGuard guard(clock, limits);
     guard.start(1024);
-    HttpClient c(net, 1000);
+    Client c(net, 1000);
     c.set_guard(&guard);
     HttpResponse r;
     CHECK(c.get("http://h/", 0, r) == HttpError::TooSlow);
@@ -288,7 +239,7 @@ TEST_SUITE("http_client") {
     net.responses = {"HTTP/1.1 200 OK\r\nContent-Length: 4000\r\n\r\n" + std::string(4000, 'b')};
     TransferGuard guard(clock, TransferLimits{});
     guard.start(4000);
-    HttpClient c(net, 1000);
+    Client c(net, 1000);
     c.set_guard(&guard);
     HttpResponse r;
     REQUIRE(c.get("http://h/", 0, r) == HttpError::Ok);
@@ -311,7 +262,7 @@ TEST_SUITE("http_client") {
     limits.window_ms = 10000;
     TransferGuard guard(clock, limits);
     guard.start(100);
-    HttpClient c(net, 3000);
+    Client c(net, 3000);
     c.set_guard(&guard);
     HttpResponse r;
     REQUIRE(c.get("http://h/", 0, r) == HttpError::Ok);  // 3 s in
@@ -322,5 +273,49 @@ TEST_SUITE("http_client") {
     }
     CHECK(c.read_body(buf, sizeof buf) < 0);  // 12 s: a window with 43 bytes
     CHECK(c.last_error() == HttpError::TooSlow);
+  }
+
+  TEST_CASE("take_body waits only as long as asked, and a silence adds up across calls to one Timeout") {
+    FakeClock clock;
+    ScriptedNet net;
+    net.clock = &clock;
+    net.piece = 4096;
+    net.silence_takes_time = true;  // a silent read lasts its whole timeout
+    const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n";
+    net.responses = {head + "abcdefghij"};
+    net.silent_from = head.size() + 3;
+    net.piece = net.silent_from;  // the headers and "abc" in one read, then nothing
+    Client c(net, 1000);
+    HttpResponse r;
+    REQUIRE(c.get("http://h/", 0, r) == HttpError::Ok);
+    const uint8_t* data = nullptr;
+    REQUIRE(c.take_body(data, 100, 50) == 3);
+    CHECK(std::string(reinterpret_cast<const char*>(data), 3) == "abc");
+    net.log = {};
+    int pending = 0;
+    int n;
+    while ((n = c.take_body(data, 100, 50)) == HttpClient::kPending) ++pending;
+    CHECK(n < 0);
+    CHECK(c.last_error() == HttpError::Timeout);
+    CHECK(net.log.longest_wait_ms <= 50);
+    CHECK(pending == 19);  // 19 short waits, and the 20th ends the 1000 ms of silence
+  }
+
+  TEST_CASE("take_body hands out the receive buffer in place, never more than asked") {
+    ScriptedNet net;
+    net.piece = 4096;
+    net.responses = {"HTTP/1.1 200 OK\r\nContent-Length: 2000\r\n\r\n" + std::string(2000, 'x')};
+    Client c(net, 1000);
+    HttpResponse r;
+    REQUIRE(c.get("http://h/", 0, r) == HttpError::Ok);
+    size_t total = 0;
+    const uint8_t* data = nullptr;
+    for (int n; (n = c.take_body(data, 300, 10)) > 0;) {
+      CHECK(n <= 300);
+      CHECK(data >= c.rx);
+      CHECK(data + n <= c.rx + sizeof c.rx);
+      total += static_cast<size_t>(n);
+    }
+    CHECK(total == 2000);
   }
 }

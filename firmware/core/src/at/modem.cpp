@@ -46,7 +46,8 @@ bool number(const char*& p, uint32_t& out, bool& present) {
 
 }  // namespace
 
-Modem::Modem(const ModemPorts& ports, const ModemConfig& config) : ports_(ports), config_(config) {
+Modem::Modem(const ModemPorts& ports, const ModemConfig& config)
+    : ports_(ports), config_(config), update_(ota_ports()) {
   ports_.slots.describe(ports_.slots.running(), running_app_);
   load_profile(ports_.settings, profile_);
   apply_answer_mode();
@@ -84,7 +85,15 @@ void Modem::result(Result r) {
   put("\r\n");
 }
 
+void Modem::command_done() {
+  if (on_command_done) on_command_done(on_command_done_user);
+}
+
 void Modem::poll() {
+  if (busy()) {
+    poll_update();
+    return;
+  }
   if (call_ && !command_mode_in_call_) {
     pump_call();
     return;
@@ -102,7 +111,13 @@ void Modem::poll() {
       if (e == LineEditor::Event::Repeat && profile_.echo) put("\r");
       run_line(editor_.line());
     }
-    if (on_command_done) on_command_done(on_command_done_user);
+    // An update that started answers later, from poll_update(); what was typed after it
+    // counts as a key pressed during the download.
+    if (busy()) {
+      if (is_keypress(buf + i + 1, n - i - 1)) cancel_update();
+      return;
+    }
+    command_done();
     // Whatever followed a command that went online belongs to the call.
     if (call_ && !command_mode_in_call_) {
       if (i + 1 < n) call_->write(buf + i + 1, n - i - 1);

@@ -65,6 +65,27 @@ Modem::Result Modem::update_status() {
   return Result::Ok;
 }
 
+OtaPorts Modem::ota_ports() const {
+  return OtaPorts{ports_.slots, ports_.net, ports_.clock, ports_.efuse, ports_.verifier, ports_.heap};
+}
+
+OtaConfig Modem::ota_config() const {
+  OtaConfig c;
+  c.image_asset_name = config_.image_asset_name;
+  c.timeout_ms = config_.net_timeout_ms;
+  c.transfer = config_.transfer;
+  return c;
+}
+
+// The info line before ERROR: "UPDATE FAILED: SHA-256 MISMATCH".
+void Modem::update_failed(const OtaResult& r) {
+  char reason[40];
+  char line[64];
+  describe(r, reason, sizeof reason);
+  std::snprintf(line, sizeof line, "UPDATE FAILED: %s", reason);
+  info(line);
+}
+
 Modem::Result Modem::update_query() {
   if (!wifi_up()) return Result::NoDialtone;
   char url[sizeof profile_.update_url];
@@ -76,19 +97,12 @@ Modem::Result Modem::update_query() {
   if (prerelease && len > suffix && std::strcmp(url + len - suffix, kLatestSuffix) == 0) {
     url[len - suffix + std::strlen("/releases")] = '\0';
   }
-  OtaOptions options;
-  options.image_asset_name = config_.image_asset_name;
-  options.allow_prerelease = prerelease;
-  options.timeout_ms = config_.net_timeout_ms;
-  options.transfer = config_.transfer;
-  const OtaPorts ports{ports_.slots, ports_.net, ports_.clock, ports_.efuse, ports_.verifier, ports_.heap};
-  const OtaResult r = ota_query(ports, url, options, query_);
-  char line[112];
+  OtaConfig config = ota_config();
+  config.url = url;
+  config.allow_prerelease = prerelease;
+  const OtaResult r = ota_query(ota_ports(), config, query_);
   if (!r.ok()) {
-    char reason[40];
-    describe(r, reason, sizeof reason);
-    std::snprintf(line, sizeof line, "UPDATE FAILED: %s", reason);
-    info(line);
+    update_failed(r);
     return Result::Error;
   }
   Version running;
@@ -97,32 +111,64 @@ Modem::Result Modem::update_query() {
     query_compare_ = compare_versions(query_.version, running);
   }
   const char* verdict = query_compare_ > 0 ? "[NEWER]" : query_compare_ < 0 ? "[OLDER]" : "[SAME]";
+  char line[112];
   std::snprintf(line, sizeof line, "%s %s", query_.version.c_str(), verdict);
   info(line);
   return Result::Ok;
 }
 
+// Starts the update; it answers later, from poll_update().
 Modem::Result Modem::update_install(bool force) {
   if (!query_.valid || (!force && query_compare_ <= 0)) return Result::Error;
   if (!wifi_up()) return Result::NoDialtone;
-  OtaOptions options;
-  options.image_asset_name = config_.image_asset_name;
-  options.timeout_ms = config_.net_timeout_ms;
-  options.transfer = config_.transfer;
-  options.on_progress = &Modem::on_progress;
-  options.progress_user = this;
-  const OtaPorts ports{ports_.slots, ports_.net, ports_.clock, ports_.efuse, ports_.verifier, ports_.heap};
-  const OtaResult r = ota_install(ports, query_, ports_.slots.next_update(), running_app_, options);
+  OtaConfig config = ota_config();
+  config.query = &query_;
+  config.on_progress = &Modem::on_progress;
+  config.progress_user = this;
+  const OtaResult r = update_.begin(config);
+  if (r.ok()) return Result::None;
   end_dots();
-  if (!r.ok()) {
-    char reason[40];
-    char line[64];
-    describe(r, reason, sizeof reason);
-    std::snprintf(line, sizeof line, "UPDATE FAILED: %s", reason);
-    info(line);
-    return Result::Error;
+  update_failed(r);
+  return Result::Error;
+}
+
+// LF alone is no key: the line editor ignores it too, and a terminal that ends its lines
+// with CR LF would otherwise cancel every update it starts.
+bool Modem::is_keypress(const uint8_t* data, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (data[i] != '\n') return true;
   }
-  return Result::Ok;
+  return false;
+}
+
+void Modem::poll_update() {
+  uint8_t keys[16];
+  const size_t n = ports_.serial.read(keys, sizeof keys);
+  if (is_keypress(keys, n)) {
+    cancel_update();
+    return;
+  }
+  const OtaResult r = update_.perform();
+  if (r.error == UpdateError::InProgress) return;
+  end_update(r.ok() ? update_.finish() : r);
+}
+
+// A key pressed during the download: the slot is dropped, the old image still boots. The
+// keys themselves are not a command.
+void Modem::cancel_update() {
+  update_.abort();
+  end_dots();
+  info("UPDATE CANCELLED");
+  result(Result::Error);
+  command_done();
+}
+
+void Modem::end_update(const OtaResult& r) {
+  if (update_.active()) update_.abort();  // a failed perform: release its memory
+  end_dots();
+  if (!r.ok()) update_failed(r);
+  result(r.ok() ? Result::Ok : Result::Error);
+  command_done();
 }
 
 }  // namespace vt132::core

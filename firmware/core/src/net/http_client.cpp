@@ -76,6 +76,7 @@ void HttpClient::close() {
   if (stream_) net_.close(stream_);
   stream_ = nullptr;
   rx_pos_ = rx_len_ = 0;
+  peer_closed_ = false;
 }
 
 HttpError HttpClient::get(const char* url, uint64_t range_from, HttpResponse& out) {
@@ -108,6 +109,7 @@ HttpError HttpClient::request(const Url& u, uint64_t range_from) {
   port::NetError ne = port::NetError::Ok;
   stream_ = net_.connect(u.host, u.port, u.tls, timeout_ms_, ne);
   if (!stream_) return from_net(ne);
+  last_rx_ms_ = clock_.millis();  // the server's silence counts from the request
   const bool default_port = u.port == (u.tls ? 443 : 80);
   const bool v6 = std::strchr(u.host, ':') != nullptr;
   char host[kMaxHostLength + 10];
@@ -127,18 +129,33 @@ HttpError HttpClient::request(const Url& u, uint64_t range_from) {
   return HttpError::Ok;
 }
 
-int HttpClient::fill() {
+// 1: bytes are buffered; 0: the peer closed (error_ Closed); -1: error_ says which;
+// kPending: nothing within wait_ms, and the server has been silent for less than timeout_ms.
+int HttpClient::fill(uint32_t wait_ms) {
   if (rx_pos_ < rx_len_) return 1;
-  const int n = stream_->read(rx_, sizeof rx_, timeout_ms_);
+  if (peer_closed_) return 0;
+  // The read timeout is the server's silence in total, however many short waits it spans.
+  const uint32_t silent = clock_.millis() - last_rx_ms_;
+  const uint32_t left = silent < timeout_ms_ ? timeout_ms_ - silent : 0;
+  const uint32_t wait = wait_ms < left ? wait_ms : left;
+  const int n = stream_->read(rx_, rx_cap_, wait);
   if (n == 0) {
     // A silent read is worth a retry, unless the whole transfer is out of time anyway.
-    error_ = guard_ && !guard_->received(0) ? HttpError::TooSlow : HttpError::Timeout;
+    if (guard_ && !guard_->received(0)) {
+      error_ = HttpError::TooSlow;
+      return -1;
+    }
+    if (wait < left) return kPending;
+    error_ = HttpError::Timeout;
+    last_rx_ms_ = clock_.millis();  // a caller that reads on gets a whole timeout again
     return -1;
   }
   if (n < 0) {
+    peer_closed_ = true;
     error_ = HttpError::Closed;
     return 0;
   }
+  last_rx_ms_ = clock_.millis();
   if (guard_ && !guard_->received(static_cast<size_t>(n))) {
     error_ = HttpError::TooSlow;
     return -1;
@@ -226,12 +243,12 @@ HttpError HttpClient::read_headers(HttpResponse& out, bool& redirect) {
   return HttpError::Ok;
 }
 
-int HttpClient::read_raw(uint8_t* out, size_t cap) {
+int HttpClient::take_raw(const uint8_t*& data, size_t max) {
   const int f = fill();
   if (f <= 0) return f < 0 ? -1 : 0;
   const size_t avail = rx_len_ - rx_pos_;
-  const size_t n = avail < cap ? avail : cap;
-  std::memcpy(out, rx_ + rx_pos_, n);
+  const size_t n = avail < max ? avail : max;
+  data = rx_ + rx_pos_;
   rx_pos_ += n;
   return static_cast<int>(n);
 }
@@ -267,7 +284,20 @@ bool HttpClient::next_chunk() {
 }
 
 int HttpClient::read_body(uint8_t* out, size_t cap) {
+  const uint8_t* data = nullptr;
+  const int n = take_body(data, cap, timeout_ms_);
+  if (n > 0) std::memcpy(out, data, static_cast<size_t>(n));
+  return n;
+}
+
+int HttpClient::take_body(const uint8_t*& data, size_t max, uint32_t wait_ms) {
   if (!stream_ || body_done_) return 0;
+  error_ = HttpError::Ok;
+  if (max == 0) return 0;
+  // The one short wait; whatever it brought (or a close) is then taken as usual.
+  const int f = fill(wait_ms);
+  if (f == kPending) return kPending;
+  if (f < 0) return -1;
   if (chunked_ && chunk_left_ == 0) {
     if (!next_chunk()) {
       if (error_ == HttpError::Ok) error_ = HttpError::Closed;
@@ -275,11 +305,11 @@ int HttpClient::read_body(uint8_t* out, size_t cap) {
     }
     if (body_done_) return 0;
   }
-  size_t want = cap;
+  size_t want = max;
   if (chunked_ && chunk_left_ < want) want = static_cast<size_t>(chunk_left_);
   if (body_left_ >= 0 && static_cast<uint64_t>(body_left_) < want) want = static_cast<size_t>(body_left_);
   error_ = HttpError::Ok;
-  const int n = read_raw(out, want);
+  const int n = take_raw(data, want);
   if (n <= 0) {
     // Reading to the close is a normal end only for bodies without a length.
     if (n == 0 && !chunked_ && body_left_ < 0) {

@@ -12,11 +12,12 @@ namespace {
 constexpr uint64_t kMaxReleaseDocument = 1024 * 1024;
 
 struct QueryWork {
-  QueryWork(const OtaPorts& ports, const OtaOptions& o)
-      : guard(ports.clock, o.transfer), http(ports.net, o.timeout_ms),
-        scanner(o.image_asset_name, o.allow_prerelease) {
+  QueryWork(const OtaPorts& ports, const OtaConfig& c)
+      : guard(ports.clock, c.transfer), http(ports.net, ports.clock, c.timeout_ms, rx, sizeof rx),
+        scanner(c.image_asset_name, c.allow_prerelease) {
     http.set_guard(&guard);
   }
+  uint8_t rx[1024];  // what one network read takes: a document is read through, not kept
   TransferGuard guard;
   HttpClient http;
   ReleaseScanner scanner;
@@ -119,13 +120,14 @@ OtaResult query_body(QueryWork& w, OtaQuery& out) {
 
 }  // namespace
 
-OtaResult ota_query(const OtaPorts& ports, const char* url, const OtaOptions& options, OtaQuery& out) {
+OtaResult ota_query(const OtaPorts& ports, const OtaConfig& config, OtaQuery& out) {
   out = OtaQuery{};
-  Scoped<QueryWork> w(ports.heap, ports, options);
+  if (!config.url) return fail(UpdateError::InvalidArgument);
+  Scoped<QueryWork> w(ports.heap, ports, config);
   if (!w) return fail(UpdateError::NoMemory);
   w->guard.start(kMaxReleaseDocument);
   HttpResponse resp;
-  const HttpError he = w->http.get(url, 0, resp);
+  const HttpError he = w->http.get(config.url, 0, resp);
   if (he != HttpError::Ok) return ota_error_from_http(he);
   if (resp.status != 200) return ota_http_status(resp.status);
   const OtaResult r = query_body(*w, out);

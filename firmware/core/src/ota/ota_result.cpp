@@ -31,6 +31,9 @@ void describe(const OtaResult& result, char* out, size_t cap) {
     case UpdateError::Sha256Mismatch: text = "SHA-256 MISMATCH"; break;
     case UpdateError::VersionMismatch: text = "VERSION MISMATCH"; break;
     case UpdateError::Flash: text = "FLASH"; break;
+    case UpdateError::InProgress: text = "IN PROGRESS"; break;
+    case UpdateError::InvalidState: text = "INVALID STATE"; break;
+    case UpdateError::InvalidArgument: text = "INVALID ARGUMENT"; break;
   }
   std::snprintf(out, cap, "%s", text);
 }

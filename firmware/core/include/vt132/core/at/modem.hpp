@@ -10,6 +10,7 @@
 #include "vt132/core/at/profile.hpp"
 #include "vt132/core/mem/counting_allocator.hpp"
 #include "vt132/core/ota/ota_client.hpp"
+#include "vt132/core/ota/ota_update.hpp"
 #include "vt132/core/port/network.hpp"
 #include "vt132/core/port/ota_slots.hpp"
 #include "vt132/core/port/serial.hpp"
@@ -41,9 +42,14 @@ class Modem {
   explicit Modem(const ModemPorts& ports, const ModemConfig& config = ModemConfig{});
 
   // Does whatever is due: reads serial input, runs a completed command, moves data of a
-  // call, notices a hang-up or an incoming call. Never blocks, except while a command runs.
+  // call, notices a hang-up or an incoming call, or moves one chunk of a running update.
+  // Never blocks, except while a command runs; an update (AT+U^, AT+U!) blocks only for its
+  // start and then runs a piece per poll (OtaUpdate::perform), so a key pressed during the
+  // download cancels it.
   void poll();
   bool online() const { return call_ != nullptr && !command_mode_in_call_; }
+  // True while an update is downloading: the caller should poll again without waiting.
+  bool busy() const { return update_.active(); }
   // Called when a command has finished and answered; the sim logs heap use there.
   void (*on_command_done)(void* user) = nullptr;
   void* on_command_done_user = nullptr;
@@ -67,6 +73,13 @@ class Modem {
   Result update_status();
   Result update_query();
   Result update_install(bool force);
+  void poll_update();
+  static bool is_keypress(const uint8_t* data, size_t n);
+  void cancel_update();
+  void end_update(const OtaResult& r);
+  void update_failed(const OtaResult& r);
+  OtaConfig ota_config() const;
+  OtaPorts ota_ports() const;
   Result dial(const char* target);
   Result go_online();
   Result hang_up();
@@ -84,6 +97,7 @@ class Modem {
   void end_dots();
   void result(Result r);
   static void on_progress(void* self);
+  void command_done();
 
   ModemPorts ports_;
   AppDescriptor running_app_;
@@ -95,6 +109,7 @@ class Modem {
   bool dots_ = false;  // progress dots printed on the current line
   OtaQuery query_;
   int query_compare_ = 0;  // remote vs running: -1 older, 0 same, 1 newer
+  OtaUpdate update_;       // the update AT+U^ / AT+U! started, until it answers
   // Call state.
   port::Stream* call_ = nullptr;
   bool command_mode_in_call_ = false;

@@ -1,10 +1,11 @@
 #pragma once
 // The OTA client behind AT+U? / AT+U^ / AT+U!, in the esp_https_ota spirit: a query that
-// learns what the update URL offers, then an install that streams the image into the
-// inactive slot and selects it only after every check has passed.
+// learns what the update URL offers (ota_query, here), then an install through the OtaUpdate
+// handle (ota_update.hpp) that streams the image into the inactive slot and selects it only
+// after every check has passed. These are the types both share.
 //
-// Working memory comes from the CountingAllocator for the length of one call and is
-// released before it returns; only the small OtaQuery survives between commands.
+// The query's working memory comes from the CountingAllocator for the length of the call
+// and is released before it returns; only the small OtaQuery survives between commands.
 #include <cstddef>
 #include <cstdint>
 
@@ -28,7 +29,7 @@ enum class UpdateError {
   Insecure,         // a release JSON or its assets over plain http://, or a redirect https -> http
   Network,          // resolve / connect / connection lost after the retries
   Tls,
-  Timeout,          // silent past the read timeout, or slower than OtaOptions::transfer allows
+  Timeout,          // silent past the read timeout, or slower than OtaConfig::transfer allows
   Http,             // a status other than 200/206; see OtaResult::http_status
   BadResponse,      // neither a release JSON nor an image, malformed HTTP, or over a bound
   NoRelease,        // the JSON holds no release this device may install (none, drafts, prereleases)
@@ -47,6 +48,9 @@ enum class UpdateError {
   Sha256Mismatch,
   VersionMismatch,  // image descriptor differs from the tag / manifest
   Flash,
+  InProgress,       // OtaUpdate::perform: not done yet, call again (esp_https_ota's IN_PROGRESS)
+  InvalidState,     // an OtaUpdate call out of order (perform before begin, finish before the end)
+  InvalidArgument,  // an OtaConfig field out of its range, or neither a URL nor a query
 };
 
 struct OtaResult {
@@ -78,22 +82,37 @@ struct OtaPorts {
   CountingAllocator& heap;
 };
 
-struct OtaOptions {
+// What one query or update may use and how it behaves. Defaults are the modem's.
+struct OtaConfig {
+  // Where to look: a release document or an image (ota_query and OtaUpdate::begin without a
+  // query). Only read during the call it is given to.
+  const char* url = nullptr;
+  // An earlier query's answer (AT+U? before AT+U^): begin copies it and does not look the
+  // release up again. Must be valid().
+  const OtaQuery* query = nullptr;
   const char* image_asset_name = "VT132.bin";
   bool allow_prerelease = false;
-  uint32_t timeout_ms = 10000;  // one read
-  TransferLimits transfer;       // one whole transfer
-  int max_resumes = 5;
+  // Signatures are required exactly when OtaPorts::verifier is given.
+
+  // The HTTP receive buffer, taken from the heap at begin: one network read, and so one
+  // OtaUpdate::perform, moves at most this many bytes into flash; finish() reads the slot
+  // back in pieces of this size. 1 KiB keeps one perform to about a millisecond of flash
+  // writing; larger buffers cost heap, not speed, as TLS records arrive in up to 16 KiB.
+  size_t rx_buffer_size = 1024;
+  static constexpr size_t kMinRxBuffer = 256;
+  static constexpr size_t kMaxRxBuffer = 16 * 1024;
+  // The longest one perform waits for the network before it answers InProgress, so a caller
+  // polling between performs (the modem reading its serial port) stays live.
+  uint32_t net_wait_ms = 20;
+  uint32_t timeout_ms = 10000;   // the server silent this long in total: Timeout
+  TransferLimits transfer;       // rate floor and deadline of each whole transfer
+  int max_resumes = 5;           // reconnections with Range after a dropped connection
+  uint32_t resume_backoff_ms = 200;  // the n-th resume connects no earlier than n times this
   void (*on_progress)(void* user) = nullptr;  // called once per kProgressStep written
   void* progress_user = nullptr;
 };
 
-// Fetches url and fills `out` (a release JSON or an image, told apart by the first byte).
-OtaResult ota_query(const OtaPorts& ports, const char* url, const OtaOptions& options, OtaQuery& out);
-
-// Downloads the queried image into `slot`, verifies it, and selects it for the next boot.
-// `running` is the app that runs now (its project name must match).
-OtaResult ota_install(const OtaPorts& ports, const OtaQuery& query, const port::Slot& slot,
-                      const AppDescriptor& running, const OtaOptions& options);
+// Fetches config.url and fills `out` (a release JSON or an image, told apart by the first byte).
+OtaResult ota_query(const OtaPorts& ports, const OtaConfig& config, OtaQuery& out);
 
 }  // namespace vt132::core
