@@ -54,7 +54,7 @@ check_one() {  # TARGET FILE
   out=$("$kit/check.sh" -t "$1" "${incs[@]}" "${defs[@]}" "$2" 2>&1)
   local rc=$?
   if [ $rc -eq 0 ] && grep -q 'warning:' <<<"$out"; then
-    out+=$'\n'"FAIL [$1] $2 (compiler warnings)"
+    out=$(sed '/^OK /d' <<<"$out")$'\n'"FAIL [$1] $2 (compiler warnings)"
     rc=1
   fi
   printf '%s\n' "$out"
