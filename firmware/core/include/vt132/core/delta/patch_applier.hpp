@@ -1,0 +1,105 @@
+#pragma once
+// Applies a VT132 delta patch (docs/delta.md) as a stream, with no heap: the caller owns the
+// PatchApplier (kPatchApplierStateSize bytes, nothing else is allocated) and gives it
+//   read_base(offset, buf, len)  bytes of the base image (on the device: the running slot),
+//   write_result(data, len)      the next bytes of the result (on the device: the slot writer).
+// Lifecycle, like the OTA handle: begin() -> feed() any number of times with chunks of any
+// size (1 byte works) -> finish(). The first error sticks: every later call returns it.
+//
+// Guarantees, whatever the patch bytes are:
+//   - the base is read only inside [0, base_size), and base_size fits base_capacity;
+//   - no byte is written before the base's SHA-256 matched the header's;
+//   - at most result_size bytes are written, and result_size fits result_capacity;
+//   - finish() returns Ok only if the body's CRC-32, the result size and the result's SHA-256
+//     all equal the header's.
+#include <cstddef>
+#include <cstdint>
+
+#include "vt132/core/delta/lz_decoder.hpp"
+#include "vt132/core/delta/patch_format.hpp"
+#include "vt132/core/sha256.hpp"
+
+namespace vt132::core::delta {
+
+struct PatchIo {
+  bool (*read_base)(void* ctx, uint32_t offset, uint8_t* buf, size_t len) = nullptr;
+  bool (*write_result)(void* ctx, const uint8_t* data, size_t len) = nullptr;
+  void* ctx = nullptr;
+};
+
+class PatchApplier {
+ public:
+  // base_capacity: bytes readable through read_base (the running slot's size);
+  // result_capacity: the most the target can take (the inactive slot's size).
+  void begin(const PatchIo& io, uint32_t base_capacity, uint32_t result_capacity);
+  PatchError feed(const uint8_t* data, size_t len);
+  PatchError finish();
+
+  bool header_ready() const { return header_done_; }
+  const PatchHeader& header() const { return header_; }  // once header_ready()
+  uint32_t result_written() const { return written_; }
+  uint32_t patch_bytes_seen() const { return seen_; }
+
+ private:
+  enum class Stage : uint8_t { Op, Length, Offset, Data };
+  static constexpr size_t kChunk = 64;  // base reads and result writes go in chunks this big
+
+  PatchError fail(PatchError e);
+  PatchError take_header(const uint8_t*& data, size_t& len);
+  PatchError check_base();
+  PatchError take_body(const uint8_t*& data, size_t& len);
+  PatchError run_decoder();
+  PatchError on_byte(uint8_t b);
+  PatchError on_varint(uint8_t b, uint32_t& value);
+  PatchError start_instruction();
+  PatchError copy_from_base(uint32_t len);
+  PatchError on_data(uint8_t b);
+  PatchError base_byte(uint8_t& out);
+  PatchError put(uint8_t b);
+  PatchError flush();
+
+  PatchIo io_;
+  uint32_t base_capacity_ = 0;
+  uint32_t result_capacity_ = 0;
+  PatchError error_ = PatchError::Ok;
+  PatchHeader header_;
+  bool header_done_ = false;
+  bool body_ended_ = false;
+  uint32_t seen_ = 0;           // patch bytes fed
+  uint32_t body_seen_ = 0;
+  uint32_t body_crc_ = 0;
+  uint32_t written_ = 0;        // result bytes passed to write_result
+  uint32_t reserved_ = 0;       // result bytes the parsed instructions account for
+
+  // The instruction being parsed.
+  Stage stage_ = Stage::Op;
+  Op op_ = Op::Copy;
+  uint32_t varint_ = 0;
+  unsigned varint_shift_ = 0;
+  uint32_t length_ = 0;
+  uint32_t remaining_ = 0;      // data bytes of an Add or Literal still to come
+  uint32_t base_pos_ = 0;       // where the next base read starts
+
+  struct IoBuffers {
+    uint8_t base_[kChunk];
+    uint8_t out_[kChunk];
+  };
+  // The header bytes until it is complete; then the base and result chunks.
+  union {
+    uint8_t header_bytes_[kPatchHeaderSize];
+    IoBuffers io_buf_;
+  };
+  uint32_t header_len_ = 0;
+  uint32_t base_buf_at_ = 0;    // base offset of base_[0]
+  uint32_t base_buf_len_ = 0;
+  uint32_t out_len_ = 0;
+
+  Sha256 result_hash_;
+  LzDecoder lz_;
+};
+
+// The whole state of an applier: what a device reserves for it (docs/delta.md).
+constexpr size_t kPatchApplierStateSize = sizeof(PatchApplier);
+static_assert(kPatchApplierStateSize <= 4096, "the applier must fit its 4 KiB budget");
+
+}  // namespace vt132::core::delta

@@ -1,0 +1,179 @@
+#include "vt132/host/lz_encoder.hpp"
+
+#include <algorithm>
+#include <memory>
+
+#include "vt132/core/delta/lz_model.hpp"
+
+namespace vt132::host {
+namespace delta = vt132::core::delta;
+
+namespace {
+
+// The encoder side of lz_model.hpp's coder interface. `low` keeps one carry bit above its 32
+// bits; a byte that a carry could still change waits in `cache_` (with `pending_` 0xFF bytes
+// after it) until the carry is known.
+class RangeEncoder {
+ public:
+  explicit RangeEncoder(std::vector<uint8_t>& out) : out_(out) {}
+
+  uint32_t bit(uint16_t& prob, uint32_t value) {
+    normalize();
+    const uint32_t bound = (range_ >> delta::kProbBits) * prob;
+    if (value) {
+      low_ += bound;
+      range_ -= bound;
+    } else {
+      range_ = bound;
+    }
+    delta::adapt(prob, value);
+    return value;
+  }
+
+  uint32_t direct(unsigned count, uint32_t value) {
+    for (unsigned i = count; i-- > 0;) {
+      normalize();
+      range_ >>= 1;
+      if ((value >> i) & 1u) low_ += range_;
+    }
+    return value;
+  }
+
+  // Pushes out every byte the decoder's reads of its 5 priming bytes plus its
+  // renormalisations will take: exactly as many as it reads.
+  void flush() {
+    for (size_t i = 0; i < delta::kRangeInitBytes; ++i) shift_low();
+  }
+
+ private:
+  void normalize() {
+    if (range_ < delta::kRangeTop) {
+      range_ <<= 8;
+      shift_low();
+    }
+  }
+
+  void shift_low() {
+    const bool carry = (low_ >> 32) != 0;
+    if (static_cast<uint32_t>(low_) < 0xFF000000u || carry) {
+      uint8_t byte = cache_;
+      for (; pending_ > 0; --pending_) {
+        out_.push_back(static_cast<uint8_t>(byte + (carry ? 1 : 0)));
+        byte = 0xFF;
+      }
+      cache_ = static_cast<uint8_t>(low_ >> 24);
+    }
+    ++pending_;
+    low_ = (low_ & 0x00FFFFFFu) << 8;
+  }
+
+  std::vector<uint8_t>& out_;
+  uint64_t low_ = 0;
+  uint32_t range_ = 0xFFFFFFFFu;
+  uint8_t cache_ = 0;
+  uint32_t pending_ = 1;
+};
+
+// Finds matches inside the window with hash chains over 3-byte prefixes.
+class MatchFinder {
+ public:
+  explicit MatchFinder(const std::vector<uint8_t>& data) : data_(data), prev_(data.size(), kNone) {
+    std::fill(std::begin(head_), std::end(head_), kNone);
+  }
+
+  void insert(size_t at) {
+    if (at + 3 > data_.size()) return;
+    const uint32_t h = hash(at);
+    prev_[at] = head_[h];
+    head_[h] = static_cast<uint32_t>(at);
+  }
+
+  size_t length_at(size_t at, size_t distance) const {
+    const size_t limit = std::min(data_.size() - at, static_cast<size_t>(delta::kMaxMatch));
+    size_t n = 0;
+    while (n < limit && data_[at + n] == data_[at + n - distance]) ++n;
+    return n;
+  }
+
+  // Longest match at `at` (before inserting `at`); length 0 when none of 3 bytes or more.
+  void longest(size_t at, size_t& length, size_t& distance) const {
+    length = distance = 0;
+    if (at + 3 > data_.size()) return;
+    uint32_t cand = head_[hash(at)];
+    for (int depth = 0; cand != kNone && depth < kMaxChain; ++depth, cand = prev_[cand]) {
+      const size_t d = at - cand;
+      if (d > delta::kWindowSize) break;
+      const size_t n = length_at(at, d);
+      if (n > length) {
+        length = n;
+        distance = d;
+        if (n == delta::kMaxMatch) break;
+      }
+    }
+    if (length < 3) length = distance = 0;
+  }
+
+ private:
+  static constexpr uint32_t kNone = 0xFFFFFFFFu;
+  static constexpr int kMaxChain = 256;
+  static constexpr unsigned kHashBits = 15;
+
+  uint32_t hash(size_t at) const {
+    const uint32_t v = data_[at] | data_[at + 1] << 8 | data_[at + 2] << 16;
+    return (v * 2654435761u) >> (32 - kHashBits);
+  }
+
+  const std::vector<uint8_t>& data_;
+  std::vector<uint32_t> prev_;
+  uint32_t head_[1u << kHashBits];
+};
+
+// A short far match costs more bits than the literals it replaces.
+bool worth_a_match(size_t length, size_t distance) {
+  if (length >= 4) return true;
+  return length == 3 && distance <= 256;
+}
+
+}  // namespace
+
+std::vector<uint8_t> lz_compress(const std::vector<uint8_t>& data) {
+  std::vector<uint8_t> out;
+  out.reserve(data.size() / 4 + 16);
+  RangeEncoder coder(out);
+  auto model = std::make_unique<delta::LzModel>();
+  model->reset();
+  delta::TokenContext ctx;
+  auto finder = std::make_unique<MatchFinder>(data);
+  size_t i = 0;
+  while (i < data.size()) {
+    delta::Token t;
+    const size_t rep = ctx.rep_distance;
+    const size_t rep_len = i >= rep ? finder->length_at(i, rep) : 0;
+    size_t len = 0;
+    size_t dist = 0;
+    finder->longest(i, len, dist);
+    if (rep_len >= delta::kMinMatch && rep_len + 1 >= len) {
+      t.kind = delta::TokenKind::Rep;
+      t.length = static_cast<uint32_t>(rep_len);
+    } else if (worth_a_match(len, dist)) {
+      t.kind = delta::TokenKind::Match;
+      t.length = static_cast<uint32_t>(len);
+      t.distance = static_cast<uint32_t>(dist);
+    } else {
+      t.kind = delta::TokenKind::Literal;
+      t.byte = data[i];
+    }
+    delta::code_token(coder, *model, ctx, t);
+    const size_t n = t.kind == delta::TokenKind::Literal ? 1 : t.length;
+    for (size_t k = 0; k < n; ++k) finder->insert(i + k);
+    i += n;
+    ctx.prev_zero = data[i - 1] == 0;
+  }
+  delta::Token end;
+  end.kind = delta::TokenKind::End;
+  delta::code_token(coder, *model, ctx, end);
+  coder.flush();
+  return out;
+}
+
+}  // namespace vt132::host
