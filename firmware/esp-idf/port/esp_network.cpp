@@ -12,6 +12,8 @@
 #include "esp_log.h"
 #include "esp_timer.h"
 #include "esp_tls.h"
+#include "freertos/FreeRTOS.h"
+#include "freertos/task.h"
 #include "lwip/netdb.h"
 #include "lwip/sockets.h"
 
@@ -91,9 +93,9 @@ class SocketStream final : public core::port::Stream {
   uint32_t write_timeout_ms_;
 };
 
-// A TLS connection through esp_tls. esp_tls_conn_new_sync ran the connect and handshake
-// under cfg.timeout_ms; with cfg.non_block the socket stays non-blocking afterwards, so a
-// record trickling in a byte at a time cannot hold read() past its deadline.
+// A TLS connection through esp_tls, on a socket left non-blocking by the handshake
+// (cfg.non_block), so a record trickling in a byte at a time cannot hold read() past its
+// deadline.
 class TlsStream final : public core::port::Stream {
  public:
   TlsStream(esp_tls_t* tls, int fd, uint32_t write_timeout_ms)
@@ -201,6 +203,32 @@ NetError tls_error(esp_tls_t* tls, bool& certificate_refused) {
   }
 }
 
+// How long one wait for the handshake's next bytes may last before esp_tls is asked again:
+// waiting on the wrong direction (rare: mbedTLS mostly waits to read) then costs at most this.
+constexpr uint32_t kHandshakeWaitSliceMs = 20;
+
+// Drives an esp_tls_conn_new_async connection to its end or to the deadline. The loop waits
+// on the socket between steps instead of spinning: esp_tls's own non-blocking steps return at
+// once, and a spinning main task would starve the idle task until the task watchdog resets
+// the board. 1: connected; -1: failed; 0: the deadline passed.
+int drive_handshake(esp_tls_t* tls, const char* host, uint16_t port, const esp_tls_cfg_t& cfg, int64_t deadline) {
+  const int host_len = static_cast<int>(std::strlen(host));
+  for (;;) {
+    const int r = esp_tls_conn_new_async(host, host_len, port, &cfg, tls);
+    if (r != 0) return r;
+    const uint32_t left = left_until(deadline);
+    if (left == 0) return 0;
+    esp_tls_conn_state_t state = ESP_TLS_INIT;
+    int fd = -1;
+    if (esp_tls_get_conn_state(tls, &state) == ESP_OK && esp_tls_get_conn_sockfd(tls, &fd) == ESP_OK && fd >= 0) {
+      const uint32_t slice = left < kHandshakeWaitSliceMs ? left : kHandshakeWaitSliceMs;
+      if (wait_fd(fd, state == ESP_TLS_CONNECTING, now_ms() + slice) < 0) return -1;
+    } else {
+      vTaskDelay(1);  // no socket yet (name resolution): let lower-priority tasks run
+    }
+  }
+}
+
 // One esp_tls connection attempt trusting either the certificate bundle (ca empty) or ca.
 esp_tls_t* try_tls(const char* host, uint16_t port, const PemText& ca, uint32_t timeout_ms, NetError& err,
                    bool& certificate_refused) {
@@ -217,14 +245,16 @@ esp_tls_t* try_tls(const char* host, uint16_t port, const PemText& ca, uint32_t 
     cfg.cacert_buf = reinterpret_cast<const unsigned char*>(ca.text);
     cfg.cacert_bytes = static_cast<unsigned int>(ca.size);
   }
-  cfg.timeout_ms = static_cast<int>(timeout_ms > 0 ? timeout_ms : 1);
+  // Non-blocking from the connect on; the socket stays so afterwards, which TlsStream needs.
   cfg.non_block = true;
+  cfg.timeout_ms = static_cast<int>(timeout_ms > 0 ? timeout_ms : 1);
   // The server's name (SNI and the certificate's subject) is checked against host.
-  if (esp_tls_conn_new_sync(host, static_cast<int>(std::strlen(host)), port, &cfg, tls) == 1) {
+  const int r = drive_handshake(tls, host, port, cfg, now_ms() + timeout_ms);
+  if (r == 1) {
     err = NetError::Ok;
     return tls;
   }
-  err = tls_error(tls, certificate_refused);
+  err = r == 0 ? NetError::Timeout : tls_error(tls, certificate_refused);
   esp_tls_conn_destroy(tls);
   return nullptr;
 }
