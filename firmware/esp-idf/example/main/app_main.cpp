@@ -14,10 +14,10 @@
 #include "port/esp_ota_slots.hpp"
 #include "port/esp_wifi_port.hpp"
 #include "port/heap_caps_allocator.hpp"
+#include "port/kconfig_options.hpp"
 #include "port/mbedtls_verifier.hpp"
 #include "port/nvs_settings.hpp"
 #include "port/uart_serial.hpp"
-#include "sdkconfig.h"
 #include "vt132/core/at/modem.hpp"
 #include "vt132/core/mem/counting_allocator.hpp"
 
@@ -27,18 +27,6 @@ using namespace vt132;
 
 constexpr const char* kTag = "vt132";
 constexpr uint32_t kPollIntervalMs = 5;
-
-#ifdef CONFIG_VT132_PRERELEASE
-constexpr const char* kPrereleaseDefault = "1";  // S40=1: AT+U? also offers prereleases
-#else
-constexpr const char* kPrereleaseDefault = nullptr;
-#endif
-
-// The build's answers for settings the user has not stored (see NvsSettings).
-const espport::SettingDefault kSettingDefaults[] = {
-    {"url", CONFIG_VT132_UPDATE_URL},
-    {"s40", kPrereleaseDefault},
-};
 
 // NVS holds the user's settings. When it cannot be mounted (no free pages, or written by a
 // newer NVS format) the usual recipe erases it; that would delete what the user stored, so
@@ -50,12 +38,9 @@ void init_nvs() {
 
 // The release signature check, or nullptr in a build that does not require signatures.
 core::port::SignatureVerifier* release_verifier() {
-#ifdef CONFIG_VT132_REQUIRE_SIGNATURE
+  if (!espport::kconfig_require_signature()) return nullptr;
   static espport::MbedtlsVerifier verifier;
   return &verifier;
-#else
-  return nullptr;
-#endif
 }
 
 }  // namespace
@@ -65,10 +50,11 @@ extern "C" void app_main() {
   ESP_ERROR_CHECK(esp_netif_init());
   ESP_ERROR_CHECK(esp_event_loop_create_default());
 
-  static espport::UartSerial serial(espport::UartConfig{CONFIG_VT132_UART_NUM, CONFIG_VT132_UART_BAUD,
-                                                        CONFIG_VT132_UART_TX_PIN, CONFIG_VT132_UART_RX_PIN});
+  static espport::UartSerial serial(espport::kconfig_uart());
   static espport::EspClock clock;
-  static espport::NvsSettings settings("vt132", kSettingDefaults, sizeof kSettingDefaults / sizeof kSettingDefaults[0]);
+  size_t default_count = 0;
+  const espport::SettingDefault* defaults = espport::kconfig_setting_defaults(default_count);
+  static espport::NvsSettings settings("vt132", defaults, default_count);
   static espport::EspWifi wifi;
   static espport::EspNetwork net(espport::lan_ca_pem());
   static espport::EspOtaSlots slots;
@@ -78,7 +64,7 @@ extern "C" void app_main() {
 
   static const core::ModemPorts ports{serial, clock, settings, wifi, net, slots, efuse, release_verifier(), heap};
   core::ModemConfig config;
-  config.image_asset_name = CONFIG_VT132_IMAGE_ASSET_NAME;
+  config.image_asset_name = espport::kconfig_image_asset_name();
   static core::Modem modem(ports, config);
   modem.poll();
 
@@ -90,7 +76,7 @@ extern "C" void app_main() {
   // ESP-IDF also refuses to start another update until the running image is confirmed.
   if (slots.running_pending_verify()) {
     const core::port::SlotError e = slots.mark_running_valid();
-    ESP_LOGI(kTag, "new image confirmed: %s", core::port::describe(e));
+    ESP_LOGI(kTag, "confirming the new image: %s", core::port::describe(e));
   }
 
   for (;;) {
