@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <new>
@@ -192,6 +193,7 @@ NetError tls_error(esp_tls_t* tls, bool& certificate_refused) {
     case ESP_ERR_ESP_TLS_CANNOT_RESOLVE_HOSTNAME:
       return NetError::Resolve;
     case ESP_ERR_ESP_TLS_CONNECTION_TIMEOUT:
+    case ESP_ERR_TIMEOUT:  // esp_tls's own connect timer (its backstop, see try_tls)
       return NetError::Timeout;
     case ESP_ERR_ESP_TLS_CANNOT_CREATE_SOCKET:
     case ESP_ERR_ESP_TLS_FAILED_CONNECT_TO_HOST:
@@ -206,6 +208,7 @@ NetError tls_error(esp_tls_t* tls, bool& certificate_refused) {
 // How long one wait for the handshake's next bytes may last before esp_tls is asked again:
 // waiting on the wrong direction (rare: mbedTLS mostly waits to read) then costs at most this.
 constexpr uint32_t kHandshakeWaitSliceMs = 20;
+constexpr uint32_t kTlsBackstopMs = 1000;
 
 // Drives an esp_tls_conn_new_async connection to its end or to the deadline. The loop waits
 // on the socket between steps instead of spinning: esp_tls's own non-blocking steps return at
@@ -247,7 +250,10 @@ esp_tls_t* try_tls(const char* host, uint16_t port, const PemText& ca, uint32_t 
   }
   // Non-blocking from the connect on; the socket stays so afterwards, which TlsStream needs.
   cfg.non_block = true;
-  cfg.timeout_ms = static_cast<int>(timeout_ms > 0 ? timeout_ms : 1);
+  // esp_tls times each phase itself; that is only a backstop a second behind the port's
+  // deadline for the whole connect and handshake, which ends it first and reports Timeout.
+  constexpr uint32_t kLongest = INT32_MAX - kTlsBackstopMs;  // cfg.timeout_ms is an int
+  cfg.timeout_ms = static_cast<int>((timeout_ms < kLongest ? timeout_ms : kLongest) + kTlsBackstopMs);
   // The server's name (SNI and the certificate's subject) is checked against host.
   const int r = drive_handshake(tls, host, port, cfg, now_ms() + timeout_ms);
   if (r == 1) {
