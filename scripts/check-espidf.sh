@@ -11,7 +11,7 @@
 # lacks fails the check. Any compiler warning fails it too (ESP-IDF builds with -Werror=all).
 # Exit: 0 all passed, 1 a file failed, 3 skipped (no kit). -fsyntax-only: nothing is linked.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 kit=${ESPIDF_KIT:-../shared/espidf-kit}
 if [ ! -x "$kit/check.sh" ]; then
   echo "SKIPPED: no ESP-IDF header kit at $kit"
@@ -49,35 +49,32 @@ log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 
 # One file and target per job; its output is printed whole, so parallel jobs do not mix.
-check_one() {  # TARGET FILE
-  local out
-  out=$("$kit/check.sh" -t "$1" "${incs[@]}" "${defs[@]}" "$2" 2>&1)
-  local rc=$?
+check_one() {  # TARGET DEFINES_FILE FILE
+  local defs incs out rc
+  mapfile -t defs < "$2"
+  read -r -a incs <<<"$incs_s"
+  out=$("$kit/check.sh" -t "$1" "${incs[@]}" "${defs[@]}" "$3" 2>&1)
+  rc=$?
   if [ $rc -eq 0 ] && grep -q 'warning:' <<<"$out"; then
-    out=$(sed '/^OK /d' <<<"$out")$'\n'"FAIL [$1] $2 (compiler warnings)"
+    out=$(sed '/^OK /d' <<<"$out")$'\n'"FAIL [$1] $3 (compiler warnings)"
     rc=1
   fi
   printf '%s\n' "$out"
   return $rc
 }
 export -f check_one
-export kit
-export incs_s="${incs[*]}" defs_file="$log/defs"
-printf '%s\n' "${defs[@]}" > "$defs_file"
+export kit incs_s="${incs[*]}"
+printf '%s\n' "${defs[@]}" > "$log/defaults"
+printf '%s\n' "${flipped[@]}" > "$log/flipped"
 
 for target in esp32 esp32c3; do
-  printf '%s\n' "${files[@]}" | xargs -P2 -I{} bash -c '
-    mapfile -t defs < "$defs_file"; read -r -a incs <<<"$incs_s"
-    check_one "$0" "$1"' "$target" {} > "$log/$target.txt" 2>&1
+  printf '%s\n' "${files[@]}" |
+    xargs -P2 -I{} bash -c 'check_one "$@"' _ "$target" "$log/defaults" {} > "$log/$target.txt" 2>&1
 done
 # The files that read Kconfig options, again with every bool option the other way round.
 mapfile -t config_users < <(grep -l 'CONFIG_VT132_' "${files[@]}")
-printf '%s\n' "${flipped[@]}" > "$log/flipped"
 for target in esp32 esp32c3; do
-  for f in "${config_users[@]}"; do
-    defs_file="$log/flipped" bash -c 'mapfile -t defs < "$defs_file"; read -r -a incs <<<"$incs_s"
-      check_one "$0" "$1"' "$target" "$f"
-  done
+  for f in "${config_users[@]}"; do check_one "$target" "$log/flipped" "$f"; done
 done > "$log/flipped.txt" 2>&1
 cat "$log"/esp32.txt "$log"/esp32c3.txt "$log"/flipped.txt | grep -v '^OK ' || true
 ok=$(cat "$log"/*.txt | grep -c '^OK ')
