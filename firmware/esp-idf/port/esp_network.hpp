@@ -2,8 +2,9 @@
 // TCP and TLS streams on the device: esp_tls for https:// (server certificates checked
 // against ESP-IDF's certificate bundle, or the LAN CA built in from Kconfig), plain lwIP
 // sockets for http://, ATD calls and answer mode. Every read, write, connect and handshake
-// ends by its deadline, as port::Network documents: sockets are non-blocking after connect
-// and each wait is a select() bounded by the time left.
+// ends by its deadline, as port::Network documents: sockets are non-blocking and each wait
+// is a select() bounded by the time left. Name resolution (getaddrinfo, also inside
+// esp_tls) is the exception: lwIP's DNS timer bounds it, not timeout_ms.
 #include <cstdint>
 
 #include "port/embedded_pem.hpp"
