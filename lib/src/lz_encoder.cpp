@@ -134,6 +134,13 @@ bool worth_a_match(size_t length, size_t distance) {
   return length == 3 && distance <= 256;
 }
 
+size_t zero_run(const std::vector<uint8_t>& data, size_t at) {
+  const size_t limit = std::min(data.size() - at, static_cast<size_t>(delta::kMaxMatch));
+  size_t n = 0;
+  while (n < limit && data[at + n] == 0) ++n;
+  return n;
+}
+
 }  // namespace
 
 std::vector<uint8_t> lz_compress(const std::vector<uint8_t>& data) {
@@ -152,7 +159,11 @@ std::vector<uint8_t> lz_compress(const std::vector<uint8_t>& data) {
     size_t len = 0;
     size_t dist = 0;
     finder->longest(i, len, dist);
-    if (rep_len >= delta::kMinMatch && rep_len + 1 >= len) {
+    const size_t zeros = zero_run(data, i);
+    if (zeros >= delta::kMinMatch && zeros + 1 >= std::max(len, rep_len)) {
+      t.kind = delta::TokenKind::ZeroRun;
+      t.length = static_cast<uint32_t>(zeros);
+    } else if (rep_len >= delta::kMinMatch && rep_len + 1 >= len) {
       t.kind = delta::TokenKind::Rep;
       t.length = static_cast<uint32_t>(rep_len);
     } else if (worth_a_match(len, dist)) {

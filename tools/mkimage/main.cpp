@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   uint64_t size = 64 * 1024;
   bool no_hash = false;
   bool bootloader = false;
+  std::string next_of;
+  vt132::host::NextReleaseSpec next;
   app.add_option("-o,--out", out, "Output file")->required();
   app.add_option("--version", spec.version, "Version in the app descriptor")->capture_default_str();
   app.add_option("--project", spec.project_name, "Project name in the app descriptor")->capture_default_str();
@@ -31,11 +33,31 @@ int main(int argc, char** argv) {
   app.add_option("--size", size, "Approximate total size, e.g. 1100K (six segments like a VT132 build)")
       ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
-  app.add_option("--seed", spec.seed, "Seed of the pseudo-random segment bytes")->capture_default_str();
-  app.add_flag("--no-hash", no_hash, "Do not append the SHA-256 (as images built without it)");
-  app.add_flag("--bootloader", bootloader, "A bootloader-like image: no app descriptor (for `factory`)");
+  app.add_option("--seed", spec.seed, "Seed of the pseudo-random segment bytes (or of the --next-of edits)")
+      ->capture_default_str();
+  auto* no_hash_flag = app.add_flag("--no-hash", no_hash, "Do not append the SHA-256 (as images built without it)");
+  auto* bootloader_flag =
+      app.add_flag("--bootloader", bootloader, "A bootloader-like image: no app descriptor (for `factory`)");
+  app.add_flag("--code-like", spec.code_like,
+               "Bytes shaped like a real build (code with literal pools of pointers, strings, tables)\n"
+               "instead of uniform random ones: what delta patches are measured on");
+  auto* next_opt = app.add_option("--next-of", next_of,
+                                  "Make the next release of this image instead: code inserted and removed inside\n"
+                                  "segments, pointers into moved code adjusted, strings, version and build time changed");
+  next_opt->excludes(no_hash_flag)->excludes(bootloader_flag);
+  app.add_option("--edits", next.edits, "With --next-of: places where code is inserted or removed")
+      ->needs(next_opt)
+      ->check(CLI::Range(0u, 10000u))
+      ->capture_default_str();
+  app.add_option("--growth", next.growth, "With --next-of: bytes of new code added to the largest segment")
+      ->needs(next_opt)
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(0u, 1u << 20))
+      ->capture_default_str();
   app.footer("Examples:\n  vt132-mkimage --version V1.0.0 --size 1100K -o VT132.bin\n"
-             "  vt132-mkimage --bootloader --size 24K -o bootloader.bin");
+             "  vt132-mkimage --bootloader --size 24K -o bootloader.bin\n"
+             "  vt132-mkimage --code-like --version V1.7.0 --size 1100K -o V1.7.0.bin\n"
+             "  vt132-mkimage --next-of V1.7.0.bin --version V1.8.0 --seed 2 -o V1.8.0.bin   (a delta test pair)");
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -43,6 +65,15 @@ int main(int argc, char** argv) {
       throw vt132::host::Error("unknown chip \"" + chip + "\" (known: " + vt132::core::known_chip_names() + ")");
     }
     if (size < 1024 || size > 8u << 20) throw vt132::host::Error("--size must be between 1K and 8M");
+    if (!next_of.empty()) {
+      next.version = spec.version;
+      next.seed = spec.seed;
+      const auto image = vt132::host::build_next_release(vt132::host::read_file(next_of, 16u << 20), next);
+      vt132::host::write_file_atomic(out, image.data(), image.size());
+      std::cout << out << ": " << spec.version << ", " << image.size() << " bytes, the next release of " << next_of
+                << "\n";
+      return 0;
+    }
     spec.hash_appended = !no_hash;
     spec.with_app_desc = !bootloader;
     spec.segments = vt132::host::ImageSpec::vt132_like_segments(static_cast<uint32_t>(size));

@@ -18,5 +18,6 @@ void add_certs_command(CLI::App& app, CommandContext& ctx);
 void add_publish_command(CLI::App& app, CommandContext& ctx);
 void add_partitions_command(CLI::App& app, CommandContext& ctx);
 void add_factory_command(CLI::App& app, CommandContext& ctx);
+void add_delta_command(CLI::App& app, CommandContext& ctx);
 
 }  // namespace vt132::release

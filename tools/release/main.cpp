@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   vt132::release::add_publish_command(app, ctx);
   vt132::release::add_partitions_command(app, ctx);
   vt132::release::add_factory_command(app, ctx);
+  vt132::release::add_delta_command(app, ctx);
 
   try {
     app.parse(argc, argv);

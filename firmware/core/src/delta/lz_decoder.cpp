@@ -98,6 +98,12 @@ LzDecoder::Step LzDecoder::next(uint32_t& count) {
     window_[pos_] = t.byte;
     pos_ = (pos_ + 1) % kWindowSize;
     count = 1;
+  } else if (t.kind == TokenKind::ZeroRun) {
+    for (uint32_t i = 0; i < t.length; ++i) {
+      window_[pos_] = 0;
+      pos_ = (pos_ + 1) % kWindowSize;
+    }
+    count = t.length;
   } else {
     if (t.distance > filled_) return Step::Corrupt;
     for (uint32_t i = 0; i < t.length; ++i) {

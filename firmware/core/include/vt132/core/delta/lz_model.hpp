@@ -24,38 +24,49 @@ constexpr unsigned kDistSlotBits = 4;
 constexpr uint32_t kEndSlot = 12;       // distance slot 12 marks the end of the body
 // Input one token can take at most: each coded bit renormalises at most once (the range never
 // shrinks by more than 2^8 per bit: probabilities stay in [31, 2017]/2048), and a token has at
-// most 1 + 1 + 2 + 6 + 4 + 10 = 24 bits.
-constexpr size_t kMaxTokenInput = 24;
+// most 1 + 1 + 1 + 2 + 6 + 4 + 10 = 25 bits.
+constexpr size_t kMaxTokenInput = 25;
 constexpr size_t kRangeInitBytes = 5;  // the decoder primes its code register with these
 
-// Adaptive probabilities (of a 0 bit), 1,252 bytes: part of the applier's state.
+struct LengthModel {
+  uint16_t choice[2];
+  uint16_t low[8];    // lengths 2..9
+  uint16_t mid[16];   // 10..25
+  uint16_t high[64];  // 26..89
+};
+
+// Adaptive probabilities (of a 0 bit), 1,432 bytes: part of the applier's state.
 struct LzModel {
-  uint16_t is_match[3];       // by the previous token's kind
-  uint16_t is_rep[3];
+  static constexpr size_t kKinds = 4;  // contexts: the previous token's kind
+  uint16_t is_match[kKinds];
+  uint16_t is_zero_run[kKinds];
+  uint16_t is_rep[kKinds];
   uint16_t literal[2][256];   // bit trees, by "previous byte was zero": diffs are mostly zero
-  uint16_t len_choice[2];
-  uint16_t len_low[8];        // lengths 2..9
-  uint16_t len_mid[16];       // 10..25
-  uint16_t len_high[64];      // 26..89
+  LengthModel match_length;
+  LengthModel zero_length;
   uint16_t dist_slot[1u << kDistSlotBits];
 
   void reset() {
-    for (uint16_t* p = &is_match[0]; p != &dist_slot[0] + (1u << kDistSlotBits); ++p) *p = kProbHalf;
+    uint16_t* const first = &is_match[0];
+    uint16_t* const last = &dist_slot[0] + (1u << kDistSlotBits);
+    for (uint16_t* p = first; p != last; ++p) *p = kProbHalf;
   }
 };
 
-enum class TokenKind : uint8_t { Literal = 0, Match = 1, Rep = 2, End = 3, Invalid = 4 };
+// ZeroRun is the brief's "zero-run coding": the differences of an Add are mostly zeros, and a
+// run of them needs no earlier zeros in the window to copy from.
+enum class TokenKind : uint8_t { Literal = 0, Match = 1, Rep = 2, ZeroRun = 3, End = 4, Invalid = 5 };
 
 struct Token {
   TokenKind kind = TokenKind::Literal;
   uint8_t byte = 0;       // Literal
-  uint32_t length = 0;    // Match, Rep: kMinMatch..kMaxMatch
+  uint32_t length = 0;    // Match, Rep, ZeroRun: kMinMatch..kMaxMatch
   uint32_t distance = 0;  // Match: 1..kWindowSize (a Rep reuses the last one)
 };
 
 // What the coding of the next token depends on besides the model.
 struct TokenContext {
-  uint8_t last_kind = 0;     // TokenKind of the previous token (Literal, Match or Rep)
+  uint8_t last_kind = 0;     // TokenKind of the previous token (Literal, Match, Rep, ZeroRun)
   uint8_t prev_zero = 1;     // the last byte output was zero
   uint32_t rep_distance = 1; // distance of the last Match
 };
@@ -77,11 +88,11 @@ uint32_t code_tree(Coder& c, uint16_t* probs, unsigned bits, uint32_t value) {
 }
 
 template <class Coder>
-uint32_t code_length(Coder& c, LzModel& m, uint32_t length) {
+uint32_t code_length(Coder& c, LengthModel& m, uint32_t length) {
   const uint32_t v = length - kMinMatch;
-  if (!c.bit(m.len_choice[0], v >= 8)) return kMinMatch + code_tree(c, m.len_low, 3, v);
-  if (!c.bit(m.len_choice[1], v >= 24)) return kMinMatch + 8 + code_tree(c, m.len_mid, 4, v - 8);
-  return kMinMatch + 24 + code_tree(c, m.len_high, 6, v - 24);
+  if (!c.bit(m.choice[0], v >= 8)) return kMinMatch + code_tree(c, m.low, 3, v);
+  if (!c.bit(m.choice[1], v >= 24)) return kMinMatch + 8 + code_tree(c, m.mid, 4, v - 8);
+  return kMinMatch + 24 + code_tree(c, m.high, 6, v - 24);
 }
 
 // Slot = bit length of distance - 1 (0..11); the bits under the top one follow directly.
@@ -123,10 +134,16 @@ void code_token(Coder& c, LzModel& m, TokenContext& ctx, Token& t) {
     ctx.last_kind = static_cast<uint8_t>(TokenKind::Literal);
     return;
   }
+  if (c.bit(m.is_zero_run[kind_before], t.kind == TokenKind::ZeroRun)) {
+    t.kind = TokenKind::ZeroRun;
+    t.length = code_length(c, m.zero_length, t.length);
+    ctx.last_kind = static_cast<uint8_t>(TokenKind::ZeroRun);
+    return;
+  }
   if (c.bit(m.is_rep[kind_before], t.kind == TokenKind::Rep)) {
     t.kind = TokenKind::Rep;
     t.distance = ctx.rep_distance;
-    t.length = code_length(c, m, t.length);
+    t.length = code_length(c, m.match_length, t.length);
     ctx.last_kind = static_cast<uint8_t>(TokenKind::Rep);
     return;
   }
@@ -135,7 +152,7 @@ void code_token(Coder& c, LzModel& m, TokenContext& ctx, Token& t) {
   t.kind = kind;
   if (kind != TokenKind::Match) return;
   t.distance = distance;
-  t.length = code_length(c, m, t.length);
+  t.length = code_length(c, m.match_length, t.length);
   ctx.rep_distance = distance;
   ctx.last_kind = static_cast<uint8_t>(TokenKind::Match);
 }
