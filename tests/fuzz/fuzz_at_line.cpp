@@ -93,25 +93,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Efuse efuse;
   Heap heap_backing;
   CountingAllocator heap(heap_backing);
-  boot::PartitionMap map;
-  const char* labels[] = {"otadata", "app0", "app1"};
-  const uint8_t types[] = {kPartTypeData, kPartTypeApp, kPartTypeApp};
-  const uint8_t subtypes[] = {kDataSubtypeOta, kAppSubtypeOta0, kAppSubtypeOta0 + 1};
-  const uint32_t offsets[] = {0xe000, 0x10000, 0x150000};
-  const uint32_t sizes[] = {0x2000, 0x140000, 0x140000};
-  for (int i = 0; i < 3; ++i) {
-    boot::Partition& p = map.entries[map.count++];
-    std::strcpy(p.label, labels[i]);
-    p.type = types[i];
-    p.subtype = subtypes[i];
-    p.offset = offsets[i];
-    p.size = sizes[i];
-  }
+  const PartitionTable& table = vt132_default_partitions();
   boot::BootResult booted;
   booted.booted = true;
   booted.slot = 0;
-  booted.partition = map.ota_app(0);
-  boot::FlashOtaSlots slots(flash, map, efuse, booted);
+  booted.partition = find_ota_slot(table, 0);
+  boot::FlashOtaSlots slots(flash, table, efuse, booted);
   const ModemPorts ports{serial, clock, settings, wifi, net, slots, efuse, nullptr, heap};
   Modem modem(ports);
   while (serial.left > 0) modem.poll();

@@ -1,169 +1,195 @@
+// The bootloader on flash: what run_bootloader adds to core decide_boot (whose rules
+// test_otadata.cpp proves): reading the table and otadata, judging the images in flash,
+// writing what the decision asks for, and what a failed write or read does.
 #include <doctest/doctest.h>
 
-#include <cstring>
 #include <string>
 #include <vector>
 
-#include "vt132/core/boot/bootloader.hpp"
+#include "../support/ram_board.hpp"
 #include "vt132/core/boot/ota_select.hpp"
 #include "vt132/core/boot/slot_writer.hpp"
-#include "vt132/core/partition_table.hpp"
-#include "vt132/host/image_builder.hpp"
 
 namespace boot = vt132::core::boot;
-using vt132::core::port::kFlashSectorSize;
+using vt132::core::OtaSelectEntry;
+using vt132::core::OtaState;
+using vt132::core::make_ota_entry;
+using vt132::core::pick_boot_entry;
+using vt132::core::state_value;
+using vt132::test::app_image;
+using vt132::test::RamBoard;
 
 namespace {
 
-// NOR flash in RAM: erase to 0xFF, writes may only clear bits.
-struct RamFlash : vt132::core::port::Flash {
-  std::vector<uint8_t> mem = std::vector<uint8_t>(4u << 20, 0xFF);
-  int ops = 0;
-  uint32_t size() const override { return static_cast<uint32_t>(mem.size()); }
-  bool read(uint32_t a, void* out, size_t n) override {
-    std::memcpy(out, mem.data() + a, n);
-    return true;
-  }
-  bool erase_sector(uint32_t a) override {
-    ++ops;
-    std::memset(mem.data() + a, 0xFF, kFlashSectorSize);
-    return true;
-  }
-  bool write(uint32_t a, const void* d, size_t n) override {
-    ++ops;
-    const auto* p = static_cast<const uint8_t*>(d);
-    for (size_t i = 0; i < n; ++i) {
-      if ((mem[a + i] & p[i]) != p[i]) return false;
-      mem[a + i] = p[i];
-    }
-    return true;
-  }
-};
-
-struct Efuse : vt132::core::port::SecureCounter {
-  uint32_t value = 0;
-  uint32_t floor() override { return value; }
-  void raise_to(uint32_t v) override { value = v > value ? v : value; }
-};
-
-void put_entry(vt132::core::PartitionTable& t, const char* label, uint8_t type, uint8_t sub, uint32_t off,
-               uint32_t size) {
-  auto& e = t.entries[t.count++];
-  e.type = type;
-  e.subtype = sub;
-  e.offset = off;
-  e.size = size;
-  std::strcpy(e.label, label);
+boot::OtaSelect otadata(RamBoard& b) {
+  boot::OtaSelect sel;
+  REQUIRE(boot::read_ota_select(b.flash, *vt132::core::find_otadata(b.table), sel));
+  return sel;
 }
 
-std::vector<uint8_t> image(const std::string& version, uint32_t secure_version = 0) {
-  vt132::host::ImageSpec spec;
-  spec.version = version;
-  spec.secure_version = secure_version;
-  spec.segments = vt132::host::ImageSpec::vt132_like_segments(40 * 1024);
-  return vt132::host::build_image(spec);
+void put_entry(RamBoard& b, int sector, const OtaSelectEntry& e) {
+  REQUIRE(boot::write_ota_entry(b.flash, *vt132::core::find_otadata(b.table), sector, e));
 }
 
-struct Board {
-  RamFlash flash;
-  Efuse efuse;
-  boot::PartitionMap map;
-  Board() {
-    vt132::core::PartitionTable t;
-    put_entry(t, "nvs", 1, 2, 0x9000, 0x5000);
-    put_entry(t, "otadata", 1, 0, 0xe000, 0x2000);
-    put_entry(t, "app0", 0, 0x10, 0x10000, 0x140000);
-    put_entry(t, "app1", 0, 0x11, 0x150000, 0x140000);
-    vt132::core::PartitionProblem problem;
-    REQUIRE(vt132::core::serialize_partition_table(t, flash.mem.data() + 0x8000, vt132::core::kPartitionTableSize,
-                                                   problem) == vt132::core::PartitionError::Ok);
-    const auto v1 = image("V1.0.0");
-    std::memcpy(flash.mem.data() + 0x10000, v1.data(), v1.size());
-    REQUIRE(boot::read_partition_map(flash, map));
+// Writes an image into a slot and selects it, as an update does.
+void install(RamBoard& b, int slot, const std::vector<uint8_t>& img) {
+  uint8_t page[vt132::core::port::kFlashSectorSize];
+  boot::SlotWriter w(b.flash, page);
+  w.start(b.slot(slot));
+  REQUIRE(w.write(img.data(), img.size()));
+  REQUIRE(w.flush());
+  REQUIRE(boot::select_slot_for_boot(b.flash, *vt132::core::find_otadata(b.table), slot, 2));
+}
+
+// A board's flash whose otadata sectors refuse reads, or erases and writes, leaving them as
+// they are.
+struct FaultyOtadata : vt132::test::RamFlash {
+  bool fail_reads = false;
+  bool fail_changes = false;
+  static bool in_otadata(uint32_t addr) { return addr >= 0xE000 && addr < 0x10000; }
+  bool read(uint32_t addr, void* out, size_t len) override {
+    return !(fail_reads && in_otadata(addr)) && RamFlash::read(addr, out, len);
   }
-  void install(int slot, const std::vector<uint8_t>& img) {
-    uint8_t page[kFlashSectorSize];
-    boot::SlotWriter w(flash, page);
-    w.start(*map.ota_app(slot));
-    REQUIRE(w.write(img.data(), img.size()));
-    REQUIRE(w.flush());
-    REQUIRE(boot::select_slot_for_boot(flash, *map.otadata(), slot, 2));
+  bool erase_sector(uint32_t addr) override {
+    return !(fail_changes && in_otadata(addr)) && RamFlash::erase_sector(addr);
   }
-  boot::BootResult boot_once() { return boot::run_bootloader(flash, map, efuse); }
+  bool write(uint32_t addr, const void* data, size_t len) override {
+    return !(fail_changes && in_otadata(addr)) && RamFlash::write(addr, data, len);
+  }
 };
+
+FaultyOtadata copy_of(const RamBoard& b) {
+  FaultyOtadata flash;
+  flash.put(0, b.flash.bytes().data(), b.flash.size());
+  return flash;
+}
 
 }  // namespace
 
 TEST_SUITE("bootloader") {
-  TEST_CASE("blank otadata boots the first slot holding a valid image") {
-    Board b;
-    const auto r = b.boot_once();
+  TEST_CASE("a factory board boots app0 and records it in otadata") {
+    RamBoard b(app_image("V1.0.0"));
+    const auto r = b.boot();
     REQUIRE(r.booted);
     CHECK(r.slot == 0);
+    CHECK(std::string(r.partition->label) == "app0");
     CHECK(std::string(r.app.version) == "V1.0.0");
-    CHECK(r.entry_sector == -1);
+    CHECK(r.entry_sector == 0);
+    CHECK(otadata(b).sector[0] == make_ota_entry(1, OtaState::Valid));
+    CHECK_FALSE(r.otadata_write_failed);
   }
 
-  TEST_CASE("a new image boots pending verify and stays once confirmed") {
-    Board b;
-    b.install(1, image("V1.1.0"));
-    auto r = b.boot_once();
-    REQUIRE(r.booted);
+  TEST_CASE("a new image boots pending verify; a reset before it confirms rolls back to the old slot") {
+    RamBoard b(app_image("V1.0.0"));
+    b.boot();
+    install(b, 1, app_image("V1.1.0"));
+    auto r = b.boot();
     CHECK(r.slot == 1);
     CHECK(r.pending_verify);
-    REQUIRE(boot::confirm_app(b.flash, b.map, r, b.efuse));
-    r = b.boot_once();
+    CHECK(otadata(b).sector[r.entry_sector].ota_state == state_value(OtaState::PendingVerify));
+    r = b.boot();  // never confirmed
+    CHECK(r.slot == 0);
+    CHECK(r.rolled_back);
+    CHECK(std::string(r.app.version) == "V1.0.0");
+    CHECK(b.boot().slot == 0);
+  }
+
+  TEST_CASE("an image below the anti-rollback floor is not booted") {
+    RamBoard b(app_image("V1.0.0", 2));
+    b.efuse.value = 2;
+    b.boot();
+    install(b, 1, app_image("V1.1.0", 1));
+    const auto r = b.boot();
+    CHECK(r.slot == 0);
+    CHECK(r.rolled_back);
+  }
+
+  TEST_CASE("a selected slot whose image is damaged is not booted") {
+    RamBoard b(app_image("V1.0.0"));
+    b.boot();
+    install(b, 1, app_image("V1.1.0"));
+    const uint8_t flipped = b.flash.bytes()[0x150000 + 5000] ^ 0x01;
+    b.flash.put(0x150000 + 5000, &flipped, 1);
+    const auto r = b.boot();
+    CHECK(r.slot == 0);
+    CHECK(r.rolled_back);
+  }
+
+  TEST_CASE("booting a confirmed image raises the anti-rollback floor to its secure_version") {
+    // The app confirms (VALID) and then raises the eFuse; a power cut between the two is
+    // caught up by the bootloader.
+    RamBoard b(app_image("V1.0.0"));
+    b.boot();
+    install(b, 1, app_image("V1.1.0", 3));
+    const auto first = b.boot();
+    put_entry(b, first.entry_sector, make_ota_entry(first.entry_seq, OtaState::Valid));
+    CHECK(b.efuse.value == 0);
+    CHECK(b.boot().slot == 1);
+    CHECK(b.efuse.value == 3);
+  }
+
+  TEST_CASE("a failed abort write does not boot the image that never confirmed itself") {
+    // Old image in app1, a new one pending in app0: when ABORTED cannot be written, a scan
+    // from ota_0 must not start the unconfirmed image again.
+    RamBoard b(app_image("V1.0.0"));
+    b.put(1, app_image("V1.1.0"));
+    put_entry(b, 0, make_ota_entry(2, OtaState::Valid));          // app1, confirmed
+    put_entry(b, 1, make_ota_entry(3, OtaState::PendingVerify));  // app0, never confirmed
+    FaultyOtadata flash = copy_of(b);
+    flash.fail_changes = true;
+    const auto r = boot::run_bootloader(flash, b.table, b.efuse);
+    REQUIRE(r.booted);
     CHECK(r.slot == 1);
+    CHECK(std::string(r.app.version) == "V1.1.0");
+    CHECK(r.otadata_write_failed);
     CHECK_FALSE(r.pending_verify);
   }
 
-  TEST_CASE("a reset before the new image confirms itself rolls back to the old slot") {
-    Board b;
-    b.install(1, image("V1.1.0"));
-    CHECK(b.boot_once().pending_verify);
-    const auto r = b.boot_once();  // never confirmed
-    CHECK(r.slot == 0);
-    CHECK(r.rolled_back);
-    CHECK(b.boot_once().slot == 0);
+  TEST_CASE("a failed PENDING_VERIFY write still boots the new image, which must confirm itself") {
+    RamBoard b(app_image("V1.0.0"));
+    b.boot();
+    install(b, 1, app_image("V1.1.0"));
+    b.flash.cut_at(1);
+    const auto r = b.boot();
+    REQUIRE(r.booted);
+    CHECK(r.slot == 1);
+    CHECK(r.pending_verify);
+    CHECK(r.otadata_write_failed);
+    // The cut erase destroyed the NEW entry: the next reset goes back to the old image.
+    b.flash.power_on();
+    CHECK(pick_boot_entry(otadata(b).sector).entry.ota_seq == 1);
+    CHECK(b.boot().slot == 0);
   }
 
-  TEST_CASE("an image below the anti-rollback floor is refused") {
-    Board b;
-    b.efuse.value = 2;
-    const auto old_fw = image("V1.0.0", 2);
-    std::memcpy(b.flash.mem.data() + 0x10000, old_fw.data(), old_fw.size());
-    b.install(1, image("V1.1.0", 1));
-    const auto r = b.boot_once();
-    CHECK(r.slot == 0);
-    CHECK(r.rolled_back);
-  }
-
-  TEST_CASE("a selected slot whose image is damaged falls back") {
-    Board b;
-    b.install(1, image("V1.1.0"));
-    b.flash.mem[0x150000 + 5000] ^= 0x01;  // writes only clear bits; tests may do anything
-    const auto r = b.boot_once();
-    CHECK(r.slot == 0);
+  TEST_CASE("unreadable otadata boots nothing, as the board's bootloader resets instead") {
+    RamBoard b(app_image("V1.0.0"));
+    b.boot();
+    b.put(1, app_image("V1.1.0"));
+    FaultyOtadata flash = copy_of(b);
+    flash.fail_reads = true;
+    CHECK_FALSE(boot::run_bootloader(flash, b.table, b.efuse).booted);
   }
 
   TEST_CASE("a partition table with a wrong MD5 is not booted from") {
-    Board b;
-    b.flash.mem[0x8000 + 4 * 32 + 20] ^= 0xFF;
-    boot::PartitionMap map;
-    CHECK_FALSE(boot::read_partition_map(b.flash, map));
+    RamBoard b(app_image("V1.0.0"));
+    const uint8_t flipped = b.flash.bytes()[0x8000 + 4 * 32 + 20] ^ 0xFF;
+    b.flash.put(0x8000 + 4 * 32 + 20, &flipped, 1);
+    vt132::core::PartitionTable table;
+    CHECK_FALSE(boot::read_partition_table(b.flash, table));
+    CHECK(table.count == 0);
   }
 
   TEST_CASE("selecting a slot writes the sector that does not hold the active entry") {
-    Board b;
-    b.install(1, image("V1.1.0"));
-    boot::OtaSelect sel;
-    REQUIRE(boot::read_ota_select(b.flash, *b.map.otadata(), sel));
-    CHECK(sel.active() == 0);
-    CHECK(sel.sector[0].ota_seq == 2);
-    b.install(0, image("V1.2.0"));
-    REQUIRE(boot::read_ota_select(b.flash, *b.map.otadata(), sel));
-    CHECK(sel.active() == 1);
-    CHECK(sel.sector[1].ota_seq == 3);
-    CHECK(sel.sector[0].ota_seq == 2);  // the previous selection is still intact
+    RamBoard b(app_image("V1.0.0"));
+    b.boot();  // seq 1, app0, in sector 0
+    install(b, 1, app_image("V1.1.0"));
+    auto sel = otadata(b);
+    CHECK(pick_boot_entry(sel.sector).sector == 1);
+    CHECK(sel.sector[1].ota_seq == 2);
+    install(b, 0, app_image("V1.2.0"));
+    sel = otadata(b);
+    CHECK(pick_boot_entry(sel.sector).sector == 0);
+    CHECK(sel.sector[0].ota_seq == 3);
+    CHECK(sel.sector[1].ota_seq == 2);  // the previous selection is still intact
   }
 }

@@ -28,12 +28,33 @@ OtaSelectEntry with_bad_crc(OtaSelectEntry e) {
 // Applies a plan to a simulated pair of otadata sectors.
 void apply(OtaSelectEntry sectors[2], const OtaSelectPlan& plan) { sectors[plan.sector] = plan.entry; }
 
-OtaSelectPlan select_slot(OtaSelectEntry sectors[2], uint32_t slot, uint32_t count,
-                          bool rollback = false) {
+OtaSelectPlan select_slot(OtaSelectEntry sectors[2], uint32_t slot, uint32_t count) {
   OtaSelectPlan plan;
-  REQUIRE(next_select(pick_boot_entry(sectors), slot, count, rollback, plan) == OtaError::Ok);
+  REQUIRE(next_select(pick_boot_entry(sectors), slot, count, plan) == OtaError::Ok);
   apply(sectors, plan);
   return plan;
+}
+
+// Which slots hold a bootable image, and how often the decision asked.
+struct Images {
+  uint32_t bootable_mask = 0xFFFF;
+  int asked[16] = {};
+};
+
+bool bootable(void* context, uint32_t slot) {
+  auto& images = *static_cast<Images*>(context);
+  ++images.asked[slot];
+  return (images.bootable_mask >> slot) & 1u;
+}
+
+OtaBootDecision decide(const OtaSelectEntry entries[2], uint32_t count, Images& images) {
+  return decide_boot(entries, count, bootable, &images);
+}
+
+OtaBootDecision decide(const OtaSelectEntry entries[2], uint32_t count = 2, uint32_t bootable_mask = 0xFFFF) {
+  Images images;
+  images.bootable_mask = bootable_mask;
+  return decide(entries, count, images);
 }
 
 }  // namespace
@@ -65,18 +86,6 @@ TEST_SUITE("otadata") {
     REQUIRE(decode_ota_entry({erased.data(), erased.size()}, e));
     CHECK(e == OtaSelectEntry{});
     CHECK_FALSE(is_valid_entry(e));
-  }
-
-  TEST_CASE("decode_otadata reads the entry at the start of each 4 KiB sector") {
-    std::vector<uint8_t> part(0x2000, 0xFF);
-    encode_ota_entry(make_ota_entry(3, OtaState::Valid), part.data());
-    encode_ota_entry(make_ota_entry(4, OtaState::New), part.data() + 0x1000);
-    OtaSelectEntry e[2];
-    REQUIRE(decode_otadata({part.data(), part.size()}, e));
-    CHECK(e[0].ota_seq == 3);
-    CHECK(e[1].ota_seq == 4);
-    CHECK(e[1].ota_state == state_value(OtaState::New));
-    CHECK_FALSE(decode_otadata({part.data(), 0x1000 + 31}, e));
   }
 
   TEST_CASE("validity: seq not erased, state not INVALID/ABORTED, CRC matches") {
@@ -114,15 +123,12 @@ TEST_SUITE("otadata") {
     CHECK(a.entry.ota_seq == 2);
   }
 
-  TEST_CASE("an ABORTED entry is ignored and the older entry boots") {
+  TEST_CASE("an ABORTED entry is ignored and the older entry is active") {
     const OtaSelectEntry e[2] = {make_ota_entry(4, OtaState::Aborted),
                                  make_ota_entry(3, OtaState::Valid)};
     const OtaActive a = pick_boot_entry(e);
     CHECK(a.sector == 1);
-    const OtaBootDecision d = decide_boot(e, 2, true);
-    CHECK(d.target == OtaBootTarget::OtaSlot);
-    CHECK(d.slot == 0);  // seq 3 -> (3-1) mod 2
-    CHECK(d.sector == 1);
+    CHECK(a.entry.ota_seq == 3);
   }
 
   TEST_CASE("slot_for_seq is (seq - 1) mod count") {
@@ -141,7 +147,7 @@ TEST_SUITE("otadata") {
     CHECK(p.sector == 0);
     CHECK(p.entry.ota_seq == 2);
     CHECK(p.entry.crc == 0x55F63774u);
-    CHECK(p.entry.ota_state == state_value(OtaState::Undefined));
+    CHECK(p.entry.ota_state == state_value(OtaState::New));  // the image must confirm itself
 
     p = select_slot(s, 0, 2);
     CHECK(p.sector == 1);
@@ -161,7 +167,7 @@ TEST_SUITE("otadata") {
   TEST_CASE("from fresh otadata, selecting slot N writes seq N+1 to sector 0") {
     for (uint32_t slot = 0; slot < 4; ++slot) {
       OtaSelectPlan plan;
-      REQUIRE(next_select(OtaActive{}, slot, 4, false, plan) == OtaError::Ok);
+      REQUIRE(next_select(OtaActive{}, slot, 4, plan) == OtaError::Ok);
       CHECK(plan.sector == 0);
       CHECK(plan.entry.ota_seq == slot + 1);
     }
@@ -182,8 +188,7 @@ TEST_SUITE("otadata") {
         CHECK(p.entry.ota_seq <= last_seq + count);  // the smallest such seq
         last_sector = p.sector;
         last_seq = p.entry.ota_seq;
-        const OtaBootDecision d = decide_boot(s, count, false);
-        REQUIRE(d.target == OtaBootTarget::OtaSlot);
+        const OtaBootDecision d = decide(s, count);
         CHECK(d.slot == target);
         CHECK(d.sector == p.sector);
       }
@@ -193,114 +198,179 @@ TEST_SUITE("otadata") {
   TEST_CASE("a power cut while writing the new entry leaves the previous selection") {
     OtaSelectEntry s[2];
     select_slot(s, 0, 2);  // seq 1 in sector 0
+    s[0] = with_state(s[0], OtaState::Valid);
     OtaSelectPlan plan;
-    REQUIRE(next_select(pick_boot_entry(s), 1, 2, false, plan) == OtaError::Ok);
+    REQUIRE(next_select(pick_boot_entry(s), 1, 2, plan) == OtaError::Ok);
     s[plan.sector] = OtaSelectEntry{};  // erased, never written
-    const OtaBootDecision d = decide_boot(s, 2, false);
-    CHECK(d.slot == 0);
+    CHECK(decide(s).slot == 0);
     s[plan.sector] = with_bad_crc(plan.entry);  // half written
-    CHECK(decide_boot(s, 2, false).slot == 0);
+    CHECK(decide(s).slot == 0);
   }
 
   TEST_CASE("next_select rejects impossible requests") {
     OtaSelectPlan plan;
-    CHECK(next_select(OtaActive{}, 0, 0, false, plan) == OtaError::NoOtaSlots);
-    CHECK(next_select(OtaActive{}, 0, 17, false, plan) == OtaError::NoOtaSlots);
-    CHECK(next_select(OtaActive{}, 2, 2, false, plan) == OtaError::SlotOutOfRange);
+    CHECK(next_select(OtaActive{}, 0, 0, plan) == OtaError::NoOtaSlots);
+    CHECK(next_select(OtaActive{}, 0, 17, plan) == OtaError::NoOtaSlots);
+    CHECK(next_select(OtaActive{}, 2, 2, plan) == OtaError::SlotOutOfRange);
     OtaActive near_end;
     near_end.sector = 0;
     near_end.entry = make_ota_entry(0xFFFFFFFD, OtaState::Valid);  // slot 0 of 2
-    CHECK(next_select(near_end, 1, 2, false, plan) == OtaError::Ok);
+    CHECK(next_select(near_end, 1, 2, plan) == OtaError::Ok);
     CHECK(plan.entry.ota_seq == 0xFFFFFFFE);
-    CHECK(next_select(near_end, 0, 2, false, plan) == OtaError::SeqExhausted);
+    CHECK(next_select(near_end, 0, 2, plan) == OtaError::SeqExhausted);
     CHECK(std::string(describe(OtaError::SeqExhausted)) == "OTA sequence number exhausted");
   }
 
-  TEST_CASE("with rollback, a new selection is NEW and the bootloader makes it PENDING_VERIFY") {
+  TEST_CASE("boot: a NEW selection boots and becomes PENDING_VERIFY, the app must confirm it") {
     OtaSelectEntry s[2];
-    select_slot(s, 0, 2, true);
-    const OtaSelectPlan p = select_slot(s, 1, 2, true);
-    CHECK(p.entry.ota_state == state_value(OtaState::New));
-
-    const OtaBootDecision d = decide_boot(s, 2, true);
-    CHECK(d.target == OtaBootTarget::OtaSlot);
+    select_slot(s, 0, 2);
+    s[0] = with_state(s[0], OtaState::Valid);
+    const OtaSelectPlan p = select_slot(s, 1, 2);
+    const OtaBootDecision d = decide(s);
     CHECK(d.slot == 1);
+    CHECK(d.sector == p.sector);
+    CHECK(d.pending_verify());
     CHECK(d.rewrite[p.sector]);
     CHECK_FALSE(d.rewrite[1 - p.sector]);
-    CHECK(d.rewritten[p.sector].ota_state == state_value(OtaState::PendingVerify));
+    CHECK(d.rewritten[p.sector] == with_state(p.entry, OtaState::PendingVerify));
     CHECK(is_valid_entry(d.rewritten[p.sector]));
+    CHECK_FALSE(d.rolled_back);
   }
 
-  TEST_CASE("with rollback, a reset while PENDING_VERIFY aborts it and the previous slot boots") {
-    OtaSelectEntry s[2] = {make_ota_entry(1, OtaState::Valid),
-                           make_ota_entry(2, OtaState::PendingVerify)};
-    const OtaBootDecision d = decide_boot(s, 2, true);
-    CHECK(d.target == OtaBootTarget::OtaSlot);
-    CHECK(d.slot == 0);
-    CHECK(d.sector == 0);
-    CHECK(d.rewrite[1]);
-    CHECK(d.rewritten[1].ota_state == state_value(OtaState::Aborted));
-    CHECK_FALSE(d.rewrite[0]);
-
-    // Once written, the next boot needs no rewrite and still boots slot 0.
-    s[1] = d.rewritten[1];
-    const OtaBootDecision again = decide_boot(s, 2, true);
-    CHECK(again.slot == 0);
-    CHECK_FALSE(again.rewrite[0]);
-    CHECK_FALSE(again.rewrite[1]);
-  }
-
-  TEST_CASE("with rollback, aborting the only entry falls back to the factory app") {
-    const OtaSelectEntry s[2] = {make_ota_entry(1, OtaState::PendingVerify), OtaSelectEntry{}};
-    const OtaBootDecision d = decide_boot(s, 2, true);
-    CHECK(d.target == OtaBootTarget::Factory);
-    CHECK(d.rewrite[0]);
-    CHECK(d.rewritten[0].ota_state == state_value(OtaState::Aborted));
-  }
-
-  TEST_CASE("with rollback, aborting a pending entry can promote an older NEW entry") {
-    const OtaSelectEntry s[2] = {make_ota_entry(1, OtaState::New),
-                                 make_ota_entry(2, OtaState::PendingVerify)};
-    const OtaBootDecision d = decide_boot(s, 2, true);
-    CHECK(d.slot == 0);
-    CHECK(d.rewrite[0]);
-    CHECK(d.rewrite[1]);
-    CHECK(d.rewritten[0].ota_state == state_value(OtaState::PendingVerify));
-    CHECK(d.rewritten[1].ota_state == state_value(OtaState::Aborted));
-  }
-
-  TEST_CASE("without rollback, states other than INVALID/ABORTED are ignored and nothing is written") {
-    const OtaSelectEntry s[2] = {make_ota_entry(1, OtaState::Valid),
-                                 make_ota_entry(2, OtaState::PendingVerify)};
-    const OtaBootDecision d = decide_boot(s, 2, false);
+  TEST_CASE("boot: a confirmed selection boots with nothing written") {
+    const OtaSelectEntry s[2] = {make_ota_entry(1, OtaState::Valid), make_ota_entry(2, OtaState::Valid)};
+    const OtaBootDecision d = decide(s);
     CHECK(d.slot == 1);
+    CHECK(d.sector == 1);
+    CHECK_FALSE(d.pending_verify());
     CHECK_FALSE(d.rewrite[0]);
     CHECK_FALSE(d.rewrite[1]);
   }
 
-  TEST_CASE("no valid entry, or no OTA slots, boots the factory app") {
-    const OtaSelectEntry erased[2];
-    CHECK(decide_boot(erased, 2, true).target == OtaBootTarget::Factory);
+  TEST_CASE("boot: an image reset while PENDING_VERIFY is aborted and the previous selection boots") {
+    OtaSelectEntry s[2] = {make_ota_entry(1, OtaState::Valid), make_ota_entry(2, OtaState::PendingVerify)};
+    const OtaBootDecision d = decide(s);
+    CHECK(d.slot == 0);
+    CHECK(d.sector == 0);
+    CHECK(d.rolled_back);
+    CHECK(d.rewrite[1]);
+    CHECK(d.rewritten[1] == make_ota_entry(2, OtaState::Aborted));
+    CHECK_FALSE(d.rewrite[0]);
+
+    // Once written, the next boot needs no rewrite and still boots slot 0.
+    s[1] = d.rewritten[1];
+    const OtaBootDecision again = decide(s);
+    CHECK(again.slot == 0);
+    CHECK_FALSE(again.rewrite[0]);
+    CHECK_FALSE(again.rewrite[1]);
+    CHECK_FALSE(again.rolled_back);
+  }
+
+  TEST_CASE("boot: aborting a pending entry can promote an older NEW entry to its first boot") {
+    const OtaSelectEntry s[2] = {make_ota_entry(1, OtaState::New), make_ota_entry(2, OtaState::PendingVerify)};
+    const OtaBootDecision d = decide(s);
+    CHECK(d.slot == 0);
+    CHECK(d.pending_verify());
+    CHECK(d.rewritten[0].ota_state == state_value(OtaState::PendingVerify));
+    CHECK(d.rewritten[1].ota_state == state_value(OtaState::Aborted));
+  }
+
+  TEST_CASE("boot: a selected slot without a bootable image is passed over for the other selection") {
+    const OtaSelectEntry s[2] = {make_ota_entry(1, OtaState::Valid), make_ota_entry(2, OtaState::New)};
+    const OtaBootDecision d = decide(s, 2, 0b01);
+    CHECK(d.slot == 0);
+    CHECK(d.sector == 0);
+    CHECK(d.rolled_back);
+    // The refused NEW entry is left as it is: it never booted, so it is not pending.
+    CHECK_FALSE(d.rewrite[1]);
+    CHECK_FALSE(d.pending_verify());
+  }
+
+  TEST_CASE("boot: with no usable entry, the first bootable slot from ota_0 up boots") {
+    // Both entries retired on purpose: nothing is written, the scan decides.
+    const OtaSelectEntry retired[2] = {make_ota_entry(1, OtaState::Invalid), make_ota_entry(2, OtaState::Aborted)};
+    OtaBootDecision d = decide(retired, 2, 0b11);
+    CHECK(d.slot == 0);
+    CHECK(d.sector == kNoOtaSector);
+    CHECK_FALSE(d.rewrite[0]);
+    CHECK_FALSE(d.rewrite[1]);
+    d = decide(retired, 2, 0b10);
+    CHECK(d.slot == 1);
+    // The only valid entry selects a broken image: the scan still finds the other slot.
+    const OtaSelectEntry broken[2] = {make_ota_entry(2, OtaState::Valid), OtaSelectEntry{}};
+    d = decide(broken, 2, 0b01);
+    CHECK(d.slot == 0);
+    CHECK(d.rolled_back);
+    CHECK(d.sector == kNoOtaSector);
+  }
+
+  TEST_CASE("boot: blank otadata boots the first bootable slot and records it, VALID, in sector 0") {
+    const OtaSelectEntry blank[2];
+    OtaBootDecision d = decide(blank, 2, 0b10);
+    CHECK(d.slot == 1);
+    CHECK(d.sector == 0);
+    CHECK(d.rewrite[0]);
+    CHECK_FALSE(d.rewrite[1]);
+    CHECK(d.rewritten[0] == make_ota_entry(2, OtaState::Valid));
+    CHECK(slot_for_seq(d.rewritten[0].ota_seq, 2) == 1);
+    CHECK_FALSE(d.pending_verify());
+    // Torn entries (CRC wrong) count as blank, as in ESP-IDF.
+    const OtaSelectEntry torn[2] = {with_bad_crc(make_ota_entry(5, OtaState::Valid)), OtaSelectEntry{}};
+    d = decide(torn, 2, 0b01);
+    CHECK(d.slot == 0);
+    CHECK(d.rewritten[0] == make_ota_entry(1, OtaState::Valid));
+  }
+
+  TEST_CASE("boot: nothing bootable, or no OTA slots, boots nothing") {
     const OtaSelectEntry s[2] = {make_ota_entry(1, OtaState::Valid), OtaSelectEntry{}};
-    const OtaBootDecision d = decide_boot(s, 0, false);
-    CHECK(d.target == OtaBootTarget::Factory);
-    CHECK(d.slot == kNoOtaSlot);
+    CHECK(decide(s, 2, 0).slot == kNoOtaSlot);
+    CHECK(decide(s, 0).slot == kNoOtaSlot);
+    CHECK(decide(s, 17).slot == kNoOtaSlot);
   }
 
-  TEST_CASE("the app confirms or rejects only a PENDING_VERIFY image") {
-    const OtaSelectEntry pending = make_ota_entry(2, OtaState::PendingVerify);
-    CHECK(confirm_entry(pending, true).ota_state == state_value(OtaState::Valid));
-    CHECK(confirm_entry(pending, false).ota_state == state_value(OtaState::Invalid));
-    CHECK_FALSE(is_valid_entry(confirm_entry(pending, false)));
-    const OtaSelectEntry valid = make_ota_entry(2, OtaState::Valid);
-    CHECK(confirm_entry(valid, false) == valid);
-  }
-
-  TEST_CASE("state names") {
-    CHECK(std::string(ota_state_name(0)) == "NEW");
-    CHECK(std::string(ota_state_name(1)) == "PENDING_VERIFY");
-    CHECK(std::string(ota_state_name(4)) == "ABORTED");
-    CHECK(std::string(ota_state_name(0xFFFFFFFF)) == "UNDEFINED");
-    CHECK(std::string(ota_state_name(7)) == "unknown");
+  TEST_CASE("boot: whatever otadata holds, a bootable image boots if there is one, and only a bootable one") {
+    // Every entry kind in both sectors, every set of bootable slots, one to three slots.
+    const OtaSelectEntry kinds[] = {OtaSelectEntry{},
+                                    with_bad_crc(make_ota_entry(3, OtaState::Valid)),
+                                    make_ota_entry(1, OtaState::New),
+                                    make_ota_entry(2, OtaState::PendingVerify),
+                                    make_ota_entry(3, OtaState::Valid),
+                                    make_ota_entry(4, OtaState::Invalid),
+                                    make_ota_entry(5, OtaState::Aborted),
+                                    make_ota_entry(6, OtaState::Undefined)};
+    int cases = 0;
+    for (uint32_t count = 1; count <= 3; ++count) {
+      for (const auto& a : kinds) {
+        for (const auto& b : kinds) {
+          for (uint32_t mask = 0; mask < (1u << count); ++mask) {
+            const OtaSelectEntry s[2] = {a, b};
+            Images images;
+            images.bootable_mask = mask;
+            const OtaBootDecision d = decide(s, count, images);
+            CAPTURE(count);
+            CAPTURE(mask);
+            CAPTURE(a.ota_seq);
+            CAPTURE(b.ota_seq);
+            if (mask == 0) {
+              CHECK(d.slot == kNoOtaSlot);
+            } else {
+              REQUIRE(d.slot < count);
+              CHECK(((mask >> d.slot) & 1u) == 1u);
+            }
+            for (int slot = 0; slot < 16; ++slot) CHECK(images.asked[slot] <= 1);  // each image read once
+            // A pending entry is never booted again, and never left pending.
+            for (int i = 0; i < 2; ++i) {
+              if (s[i].ota_state == state_value(OtaState::PendingVerify)) {
+                CHECK(d.rewrite[i]);
+                CHECK(d.rewritten[i].ota_state == state_value(OtaState::Aborted));
+                CHECK(d.sector != i);
+              }
+            }
+            ++cases;
+          }
+        }
+      }
+    }
+    MESSAGE("decisions checked: " << cases);
   }
 }

@@ -7,18 +7,6 @@
 
 namespace vt132::core {
 
-const char* ota_state_name(uint32_t state) {
-  switch (state) {
-    case state_value(OtaState::New): return "NEW";
-    case state_value(OtaState::PendingVerify): return "PENDING_VERIFY";
-    case state_value(OtaState::Valid): return "VALID";
-    case state_value(OtaState::Invalid): return "INVALID";
-    case state_value(OtaState::Aborted): return "ABORTED";
-    case state_value(OtaState::Undefined): return "UNDEFINED";
-    default: return "unknown";
-  }
-}
-
 bool operator==(const OtaSelectEntry& a, const OtaSelectEntry& b) {
   return a.ota_seq == b.ota_seq && a.ota_state == b.ota_state && a.crc == b.crc &&
          std::memcmp(a.seq_label, b.seq_label, sizeof a.seq_label) == 0;
@@ -37,15 +25,6 @@ bool decode_ota_entry(ByteView in, OtaSelectEntry& entry) {
   std::memcpy(entry.seq_label, in.data + 4, kOtaSeqLabelSize);
   entry.ota_state = load_le32(in.data + 24);
   entry.crc = load_le32(in.data + 28);
-  return true;
-}
-
-bool decode_otadata(ByteView partition, OtaSelectEntry entries[2]) {
-  if (partition.data == nullptr || partition.size < kOtadataSectorSize + kOtaSelectEntrySize) {
-    return false;
-  }
-  decode_ota_entry({partition.data, kOtaSelectEntrySize}, entries[0]);
-  decode_ota_entry({partition.data + kOtadataSectorSize, kOtaSelectEntrySize}, entries[1]);
   return true;
 }
 
@@ -105,8 +84,7 @@ const char* describe(OtaError error) {
   return "unknown error";
 }
 
-OtaError next_select(const OtaActive& active, uint32_t target_slot, uint32_t ota_app_count,
-                     bool rollback_enabled, OtaSelectPlan& plan) {
+OtaError next_select(const OtaActive& active, uint32_t target_slot, uint32_t ota_app_count, OtaSelectPlan& plan) {
   if (ota_app_count == 0 || ota_app_count > kMaxOtaSlots) return OtaError::NoOtaSlots;
   if (target_slot >= ota_app_count) return OtaError::SlotOutOfRange;
   uint64_t seq = uint64_t{target_slot} + 1;
@@ -119,44 +97,85 @@ OtaError next_select(const OtaActive& active, uint32_t target_slot, uint32_t ota
     sector = active.sector == 0 ? 1 : 0;
   }
   if (seq >= kOtaSeqErased) return OtaError::SeqExhausted;
-  const OtaState state = rollback_enabled ? OtaState::New : OtaState::Undefined;
   plan.sector = sector;
-  plan.entry = make_ota_entry(static_cast<uint32_t>(seq), state);
+  plan.entry = make_ota_entry(static_cast<uint32_t>(seq), OtaState::New);
   return OtaError::Ok;
 }
 
-OtaBootDecision decide_boot(const OtaSelectEntry entries[2], uint32_t ota_app_count,
-                            bool rollback_enabled) {
-  OtaBootDecision d;
-  if (ota_app_count == 0) return d;
-  OtaSelectEntry e[2] = {entries[0], entries[1]};
-  // At most one pass per entry: each pass either boots or turns an entry ABORTED.
-  for (int pass = 0; pass < 3; ++pass) {
-    const OtaActive active = pick_boot_entry(e[0], e[1]);
-    if (!active.found()) return d;
-    const int s = active.sector;
-    if (rollback_enabled && active.entry.ota_state == state_value(OtaState::PendingVerify)) {
-      e[s] = with_state(e[s], OtaState::Aborted);
-      d.rewrite[s] = true;
-      d.rewritten[s] = e[s];
-      continue;
-    }
-    if (rollback_enabled && active.entry.ota_state == state_value(OtaState::New)) {
-      e[s] = with_state(e[s], OtaState::PendingVerify);
-      d.rewrite[s] = true;
-      d.rewritten[s] = e[s];
-    }
-    d.target = OtaBootTarget::OtaSlot;
-    d.slot = slot_for_seq(active.entry.ota_seq, ota_app_count);
-    d.sector = s;
-    return d;
-  }
-  return d;  // not reached: two entries can be aborted at most twice
+namespace {
+
+// Blank or torn: never written by anyone, as opposed to retired on purpose (INVALID, ABORTED).
+bool is_initial_entry(const OtaSelectEntry& e) {
+  return e.ota_seq == kOtaSeqErased || e.crc != ota_entry_crc(e.ota_seq);
 }
 
-OtaSelectEntry confirm_entry(const OtaSelectEntry& entry, bool image_ok) {
-  if (entry.ota_state != state_value(OtaState::PendingVerify)) return entry;
-  return with_state(entry, image_ok ? OtaState::Valid : OtaState::Invalid);
+void plan_rewrite(OtaBootDecision& d, int sector, const OtaSelectEntry& entry) {
+  d.rewrite[sector] = true;
+  d.rewritten[sector] = entry;
+}
+
+// Asks `bootable` about each slot once: a check reads and hashes a whole image.
+class SlotJudge {
+ public:
+  SlotJudge(SlotBootable bootable, void* context) : bootable_(bootable), context_(context) {
+    for (int8_t& v : verdict_) v = -1;
+  }
+  bool operator()(uint32_t slot) {
+    if (verdict_[slot] < 0) verdict_[slot] = bootable_(context_, slot) ? 1 : 0;
+    return verdict_[slot] == 1;
+  }
+
+ private:
+  SlotBootable bootable_;
+  void* context_;
+  int8_t verdict_[kMaxOtaSlots];
+};
+
+}  // namespace
+
+OtaBootDecision decide_boot(const OtaSelectEntry entries[2], uint32_t ota_app_count, SlotBootable bootable,
+                            void* context) {
+  OtaBootDecision d;
+  if (ota_app_count == 0 || ota_app_count > kMaxOtaSlots) return d;
+  OtaSelectEntry e[2] = {entries[0], entries[1]};
+  for (int s = 0; s < 2; ++s) {
+    if (e[s].ota_state != state_value(OtaState::PendingVerify)) continue;
+    e[s] = with_state(e[s], OtaState::Aborted);
+    plan_rewrite(d, s, e[s]);
+    d.rolled_back = true;
+  }
+  SlotJudge judge(bootable, context);
+  // The valid entries, higher seq first (sector 0 on a tie, as pick_boot_entry).
+  const OtaActive active = pick_boot_entry(e[0], e[1]);
+  const int other = 1 - active.sector;
+  const int order[2] = {active.sector, active.found() && is_valid_entry(e[other]) ? other : kNoOtaSector};
+  for (const int s : order) {
+    if (s == kNoOtaSector) break;
+    const uint32_t slot = slot_for_seq(e[s].ota_seq, ota_app_count);
+    if (!judge(slot)) {
+      d.rolled_back = true;
+      continue;
+    }
+    if (e[s].ota_state == state_value(OtaState::New)) {
+      e[s] = with_state(e[s], OtaState::PendingVerify);
+      plan_rewrite(d, s, e[s]);
+    }
+    d.slot = slot;
+    d.sector = s;
+    d.entry = e[s];
+    return d;
+  }
+  for (uint32_t slot = 0; slot < ota_app_count; ++slot) {
+    if (!judge(slot)) continue;
+    d.slot = slot;
+    if (is_initial_entry(e[0]) && is_initial_entry(e[1])) {
+      d.sector = 0;
+      d.entry = make_ota_entry(slot + 1, OtaState::Valid);
+      plan_rewrite(d, 0, d.entry);
+    }
+    return d;
+  }
+  return d;
 }
 
 }  // namespace vt132::core

@@ -5,11 +5,12 @@
 #include <cstdint>
 #include <string>
 
+#include "vt132/core/partition_table.hpp"
 #include "vt132/core/port/flash.hpp"
 
 namespace vt132::hostport {
 
-constexpr uint32_t kFlashSize = 4u << 20;
+constexpr uint32_t kFlashSize = core::kVt132FlashSize;
 constexpr int kPowerCutExitCode = 75;
 
 class FileFlash : public core::port::Flash {

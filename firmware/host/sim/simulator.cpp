@@ -15,6 +15,7 @@
 #include "vt132/core/at/modem.hpp"
 #include "vt132/core/boot/bootloader.hpp"
 #include "vt132/core/boot/flash_ota_slots.hpp"
+#include "vt132/core/boot/flash_partition_table.hpp"
 
 namespace vt132::hostport {
 namespace {
@@ -50,7 +51,13 @@ void initialise_flash(const SimOptions& o) {
     }
     write_all(o.flash, image);
   } else if (!o.init_app.empty()) {
-    write_all(o.flash, factory_flash_with_app(read_all(o.init_app)));
+    std::vector<uint8_t> flash;
+    std::string error;
+    if (!factory_flash_with_app(read_all(o.init_app), flash, error)) {
+      std::fprintf(stderr, "vt132-sim: %s: %s\n", o.init_app.c_str(), error.c_str());
+      std::exit(2);
+    }
+    write_all(o.flash, flash);
   }
 }
 
@@ -90,15 +97,16 @@ int run_simulator(const SimOptions& o) {
   MallocAllocator malloc_heap;
   core::CountingAllocator heap(malloc_heap);
   HeapLog heap_log{&heap};
+  core::PartitionTable table;
 
   for (;;) {  // one pass per reset
     g_reset = 0;
-    core::boot::PartitionMap map;
-    if (!core::boot::read_partition_map(flash, map)) {
+    if (!core::boot::read_partition_table(flash, table)) {
       std::fprintf(stderr, "vt132-sim: no partition table in %s (start with --init or --init-app)\n", o.flash.c_str());
       return 2;
     }
-    const core::boot::BootResult boot = core::boot::run_bootloader(flash, map, efuse);
+    const core::boot::BootResult boot = core::boot::run_bootloader(flash, table, efuse);
+    if (boot.otadata_write_failed) std::fprintf(stderr, "vt132-sim: bootloader: otadata write failed\n");
     if (!boot.booted) {
       std::fprintf(stderr, "vt132-sim: no bootable app image\n");
       return 3;
@@ -109,7 +117,7 @@ int run_simulator(const SimOptions& o) {
       std::fprintf(stderr, "vt132-sim: new image crashed before confirming itself; resetting\n");
       continue;
     }
-    core::boot::FlashOtaSlots slots(flash, map, efuse, boot);
+    core::boot::FlashOtaSlots slots(flash, table, efuse, boot);
     // Network and Wi-Fi state do not survive a reset.
     HostNetwork net(o.ca_files);
     HostWifi wifi(o.wifi_fail);

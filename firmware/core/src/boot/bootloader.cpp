@@ -6,75 +6,49 @@
 namespace vt132::core::boot {
 namespace {
 
-bool bootable(const SlotImage& img, port::SecureCounter& efuse) {
-  return img.ok() && img.app.secure_version >= efuse.floor();
-}
+struct Disk {
+  port::Flash& flash;
+  const PartitionTable& table;
+  port::SecureCounter& efuse;
+};
 
-BootResult booted(const PartitionMap& map, int slot, const SlotImage& img) {
-  BootResult r;
-  r.booted = true;
-  r.slot = slot;
-  r.partition = map.ota_app(slot);
-  r.app = img.app;
-  return r;
+bool slot_bootable(void* context, uint32_t slot) {
+  const Disk& d = *static_cast<const Disk*>(context);
+  const PartitionEntry* part = find_ota_slot(d.table, slot);
+  if (!part) return false;
+  const SlotImage img = check_slot_image(d.flash, *part, kBootChip);
+  return img.ok() && img.app.secure_version >= d.efuse.floor();
 }
 
 }  // namespace
 
-BootResult run_bootloader(port::Flash& flash, const PartitionMap& map, port::SecureCounter& efuse) {
-  const Partition* otadata = map.otadata();
-  const int slots = map.ota_app_count();
-  bool rolled_back = false;
-  // Each pass retires one entry, so two sectors need at most two passes before the fallback.
-  for (int pass = 0; pass < 3; ++pass) {
-    OtaSelect sel;
-    if (!read_ota_select(flash, *otadata, sel)) break;
-    const int a = sel.active();
-    if (a < 0) break;
-    const OtaSelectEntry e = sel.sector[a];
-    if (e.ota_state == state_value(OtaState::PendingVerify)) {
-      write_ota_entry(flash, *otadata, a, with_state(e, OtaState::Aborted));
-      rolled_back = true;
-      continue;
-    }
-    const int slot = static_cast<int>(slot_for_seq(e.ota_seq, static_cast<uint32_t>(slots)));
-    const SlotImage img = check_slot_image(flash, *map.ota_app(slot), kChipEsp32);
-    if (!bootable(img, efuse)) {
-      write_ota_entry(flash, *otadata, a, with_state(e, OtaState::Invalid));
-      rolled_back = true;
-      continue;
-    }
-    BootResult r = booted(map, slot, img);
-    r.entry_sector = a;
-    r.entry_seq = e.ota_seq;
-    r.rolled_back = rolled_back;
-    if (e.ota_state == state_value(OtaState::New)) {
-      write_ota_entry(flash, *otadata, a, with_state(e, OtaState::PendingVerify));
-      r.pending_verify = true;
-    }
-    return r;
+BootResult run_bootloader(port::Flash& flash, const PartitionTable& table, port::SecureCounter& efuse) {
+  BootResult r;
+  const PartitionEntry* otadata = find_otadata(table);
+  OtaSelect sel;
+  if (!otadata || !read_ota_select(flash, *otadata, sel)) return r;
+  Disk disk{flash, table, efuse};
+  const OtaBootDecision d =
+      decide_boot(sel.sector, static_cast<uint32_t>(ota_app_count(table)), slot_bootable, &disk);
+  for (int s = 0; s < 2; ++s) {
+    if (d.rewrite[s] && !write_ota_entry(flash, *otadata, s, d.rewritten[s])) r.otadata_write_failed = true;
   }
-  for (int slot = 0; slot < slots; ++slot) {
-    const SlotImage img = check_slot_image(flash, *map.ota_app(slot), kChipEsp32);
-    if (bootable(img, efuse)) {
-      BootResult r = booted(map, slot, img);
-      r.rolled_back = rolled_back;
-      return r;
-    }
+  r.rolled_back = d.rolled_back;
+  if (d.slot == kNoOtaSlot) return r;
+  const PartitionEntry* part = find_ota_slot(table, d.slot);
+  // The decision judged this image bootable; its descriptor is in the first few hundred
+  // bytes. A read failing now is a flash fault: no boot, as a load failure on the board.
+  if (!read_slot_descriptor(flash, *part, r.app)) return r;
+  r.booted = true;
+  r.slot = static_cast<int>(d.slot);
+  r.partition = part;
+  r.entry_sector = d.sector;
+  r.entry_seq = d.entry.ota_seq;
+  r.pending_verify = d.pending_verify();
+  if (d.entry.ota_state == state_value(OtaState::Valid) && r.app.secure_version > efuse.floor()) {
+    efuse.raise_to(r.app.secure_version);
   }
-  BootResult none;
-  none.rolled_back = rolled_back;
-  return none;
-}
-
-bool confirm_app(port::Flash& flash, const PartitionMap& map, const BootResult& boot,
-                 port::SecureCounter& efuse) {
-  if (boot.pending_verify &&
-      !write_ota_entry(flash, *map.otadata(), boot.entry_sector, make_ota_entry(boot.entry_seq, OtaState::Valid))) {
-    return false;
-  }
-  if (boot.app.secure_version > efuse.floor()) efuse.raise_to(boot.app.secure_version);
-  return true;
+  return r;
 }
 
 }  // namespace vt132::core::boot

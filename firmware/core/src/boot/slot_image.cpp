@@ -2,7 +2,7 @@
 
 namespace vt132::core::boot {
 
-SlotImage check_slot_image(port::Flash& flash, const Partition& slot, int expected_chip,
+SlotImage check_slot_image(port::Flash& flash, const PartitionEntry& slot, int expected_chip,
                            size_t length) {
   SlotImage result;
   ImagePolicy policy;
@@ -40,7 +40,7 @@ SlotImage check_slot_image(port::Flash& flash, const Partition& slot, int expect
   return result;
 }
 
-bool read_slot_descriptor(port::Flash& flash, const Partition& slot, AppDescriptor& out) {
+bool read_slot_descriptor(port::Flash& flash, const PartitionEntry& slot, AppDescriptor& out) {
   ImagePolicy policy;
   policy.max_size = slot.size;
   policy.require_hash = false;

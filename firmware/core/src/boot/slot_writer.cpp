@@ -4,7 +4,7 @@
 
 namespace vt132::core::boot {
 
-void SlotWriter::start(const Partition& slot) {
+void SlotWriter::start(const PartitionEntry& slot) {
   slot_ = &slot;
   page_len_ = 0;
   written_ = 0;

@@ -1,8 +1,8 @@
 #pragma once
 // otadata: the two select entries that tell the bootloader which OTA slot to boot, and
 // the pure rules around them - validity, which entry is active, what to write to select
-// another slot, and the bootloader's rollback decisions. No flash access here: callers
-// (the device port, the flash simulator) read and write the sectors.
+// another slot, and the bootloader's boot decision. No flash access here: callers (the
+// host's boot:: code over a port::Flash) read and write the sectors.
 #include <cstddef>
 #include <cstdint>
 
@@ -19,17 +19,15 @@ constexpr int kNoOtaSector = -1;
 
 // esp_ota_img_states_t. Stored as a raw uint32_t in entries because flash may hold any value.
 enum class OtaState : uint32_t {
-  New = 0,            // selected, never booted (rollback enabled)
+  New = 0,            // selected, never booted
   PendingVerify = 1,  // booted once, the app has not confirmed it yet
   Valid = 2,          // the app confirmed it
   Invalid = 3,        // the app rejected it
   Aborted = 4,        // reset while pending: the bootloader gave up on it
-  Undefined = 0xFFFFFFFF,  // no rollback tracking (rollback disabled, or erased)
+  Undefined = 0xFFFFFFFF,  // no rollback tracking (written with rollback disabled, or erased)
 };
 
 constexpr uint32_t state_value(OtaState s) { return static_cast<uint32_t>(s); }
-// "NEW", "PENDING_VERIFY", ... or "unknown".
-const char* ota_state_name(uint32_t state);
 
 struct OtaSelectEntry {
   uint32_t ota_seq = kOtaSeqErased;
@@ -47,9 +45,6 @@ inline bool operator!=(const OtaSelectEntry& a, const OtaSelectEntry& b) { retur
 void encode_ota_entry(const OtaSelectEntry& entry, uint8_t out[kOtaSelectEntrySize]);
 // False (entry untouched) if `in` holds fewer than 32 bytes.
 bool decode_ota_entry(ByteView in, OtaSelectEntry& entry);
-// Both entries of an otadata partition image (entry i at i * 0x1000). False if the image
-// is shorter than 0x1000 + 32 bytes.
-bool decode_otadata(ByteView partition, OtaSelectEntry entries[2]);
 
 // The CRC ESP-IDF stores: zlib.crc32(le32(seq), 0xFFFFFFFF).
 uint32_t ota_entry_crc(uint32_t seq);
@@ -92,36 +87,44 @@ struct OtaSelectPlan {
 
 // The new seq is the smallest one above the active seq whose slot is target_slot (none
 // active: target_slot + 1), written to the sector that is *not* active (none active:
-// sector 0), so a power cut leaves the current entry intact. The new entry is NEW when
-// rollback is enabled (the bootloader then expects the app to confirm it), UNDEFINED
-// otherwise.
-OtaError next_select(const OtaActive& active, uint32_t target_slot, uint32_t ota_app_count,
-                     bool rollback_enabled, OtaSelectPlan& plan);
+// sector 0), so a power cut leaves the current entry intact. The new entry is NEW: app
+// rollback is always enabled on the VT132, so the image must confirm itself on its first
+// boot.
+OtaError next_select(const OtaActive& active, uint32_t target_slot, uint32_t ota_app_count, OtaSelectPlan& plan);
+
+// Whether OTA slot `slot` holds an image the bootloader would start: complete, verified,
+// for this chip, secure_version not below the anti-rollback floor. Called at most once per
+// slot per decision, and only for slots the decision may boot (a check reads the image).
+using SlotBootable = bool (*)(void* context, uint32_t slot);
 
 // What the bootloader boots, and what it writes to otadata first.
-enum class OtaBootTarget {
-  OtaSlot,  // slot `slot`, chosen by the entry in `sector`
-  Factory,  // no usable entry: the factory app (or the first bootable app)
-};
 struct OtaBootDecision {
-  OtaBootTarget target = OtaBootTarget::Factory;
-  uint32_t slot = kNoOtaSlot;
-  int sector = kNoOtaSector;
+  uint32_t slot = kNoOtaSlot;  // kNoOtaSlot: no slot holds a bootable image
+  int sector = kNoOtaSector;   // the entry that chose `slot`; kNoOtaSector: none did
+  OtaSelectEntry entry;        // that entry as it is once the rewrites are written
   // Entries the bootloader rewrites before booting (at most one per sector).
   bool rewrite[2] = {false, false};
   OtaSelectEntry rewritten[2];
+  // The boot is not what otadata selected: an entry was aborted, or the selected slot's
+  // image is not bootable.
+  bool rolled_back = false;
+  bool pending_verify() const { return entry.ota_state == state_value(OtaState::PendingVerify); }
 };
 
-// The bootloader's choice. With rollback enabled: an entry still PENDING_VERIFY was booted
-// before and never confirmed, so it becomes ABORTED and the choice falls back to the other
-// entry (or factory); a NEW entry becomes PENDING_VERIFY and boots. Without rollback the
-// states other than INVALID/ABORTED do not matter and nothing is rewritten. An entry whose
-// slot does not exist (count 0) means factory.
-OtaBootDecision decide_boot(const OtaSelectEntry entries[2], uint32_t ota_app_count,
-                            bool rollback_enabled);
-
-// The running app's verdict on a PENDING_VERIFY image: VALID or INVALID. Other states are
-// returned unchanged, because only a pending image is the app's to judge.
-OtaSelectEntry confirm_entry(const OtaSelectEntry& entry, bool image_ok);
+// The bootloader's choice, as ESP-IDF's does it with app rollback and anti-rollback enabled
+// and no factory partition (the VT132's configuration):
+//  1. An entry still PENDING_VERIFY was booted before and never confirmed: it becomes
+//     ABORTED.
+//  2. The valid entry with the higher seq whose slot is bootable chooses the slot; if it is
+//     NEW it becomes PENDING_VERIFY (first boot: the app must confirm it).
+//  3. Otherwise the first bootable slot from ota_0 up boots. When both entries are blank
+//     (or fail their CRC) an entry for that slot, VALID, is written to sector 0, so the app
+//     sees which slot it runs from.
+// ESP-IDF chooses the entry by its secure_version alone and, when that image then fails to
+// load, scans from its slot down to ota_0 and up; folding both checks into `bootable` boots
+// the same slot with two OTA slots, and leaves a broken image's NEW entry as it is instead
+// of marking it PENDING_VERIFY (the next reset would abort it anyway).
+OtaBootDecision decide_boot(const OtaSelectEntry entries[2], uint32_t ota_app_count, SlotBootable bootable,
+                            void* context);
 
 }  // namespace vt132::core

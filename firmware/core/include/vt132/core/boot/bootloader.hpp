@@ -1,15 +1,11 @@
 #pragma once
-// What the ESP-IDF second-stage bootloader decides on every reset, with app rollback and
-// anti-rollback enabled: which slot runs, and the otadata state changes that go with it.
-//
-//   NEW            -> PENDING_VERIFY, boot it (the app must confirm it, see confirm_app)
-//   PENDING_VERIFY -> ABORTED (it was reset before confirming), fall back
-//   image broken or secure_version below the floor -> INVALID, fall back
-//   no usable entry -> the first OTA slot holding a valid image
+// The ESP-IDF second-stage bootloader on every reset, with app rollback and anti-rollback
+// enabled: it reads otadata, lets core decide_boot (otadata.hpp) choose the slot, writes
+// the otadata changes that decision asks for, and "starts" the chosen image.
 #include <cstdint>
 
 #include "vt132/core/app_image.hpp"
-#include "vt132/core/boot/partition_map.hpp"
+#include "vt132/core/partition_table.hpp"
 #include "vt132/core/port/flash.hpp"
 #include "vt132/core/port/system.hpp"
 
@@ -18,19 +14,26 @@ namespace vt132::core::boot {
 struct BootResult {
   bool booted = false;
   int slot = -1;                // OTA slot index that runs
-  const Partition* partition = nullptr;
+  const PartitionEntry* partition = nullptr;
   AppDescriptor app;
-  int entry_sector = -1;        // otadata sector that selected it; -1 = fallback
+  int entry_sector = -1;        // otadata sector whose entry selected it; -1: none did
   uint32_t entry_seq = 0;
   bool pending_verify = false;  // first boot of a new image: the app must confirm it
-  bool rolled_back = false;     // an entry was aborted or invalidated on this boot
+  bool rolled_back = false;     // not what otadata selected (an entry aborted, or an image refused)
+  // An otadata write the decision asked for failed. The chosen slot boots all the same,
+  // as on the board; the next reset decides again from what flash then holds.
+  bool otadata_write_failed = false;
 };
 
-BootResult run_bootloader(port::Flash& flash, const PartitionMap& map, port::SecureCounter& efuse);
+// The chip the bootloader starts images for (the VT132 is an ESP32).
+constexpr int kBootChip = kChipEsp32;
 
-// The running app declares itself good (esp_ota_mark_app_valid_cancel_rollback): its entry
-// becomes VALID and the anti-rollback floor rises to its secure_version.
-bool confirm_app(port::Flash& flash, const PartitionMap& map, const BootResult& boot,
-                 port::SecureCounter& efuse);
+// booted is false when otadata cannot be read (the board's bootloader resets and tries
+// again) or no slot holds a bootable image. A failed otadata write never changes which
+// slot boots: the decision is made once, from the entries as read, before any write.
+// Booting a confirmed (VALID) entry raises the anti-rollback floor to its image's
+// secure_version, as ESP-IDF's bootloader does, so a power cut between the app's confirm
+// and its eFuse write is caught up on the next reset.
+BootResult run_bootloader(port::Flash& flash, const PartitionTable& table, port::SecureCounter& efuse);
 
 }  // namespace vt132::core::boot

@@ -3,27 +3,25 @@
 // selection rules are core otadata.hpp's; this adds only the flash access.
 #include <cstdint>
 
-#include "vt132/core/boot/partition_map.hpp"
 #include "vt132/core/otadata.hpp"
+#include "vt132/core/partition_table.hpp"
 #include "vt132/core/port/flash.hpp"
 
 namespace vt132::core::boot {
 
 struct OtaSelect {
   OtaSelectEntry sector[2];
-  // Sector of the valid entry with the highest seq, or -1 when neither is valid.
-  int active() const { return pick_boot_entry(sector).sector; }
 };
 
-bool read_ota_select(port::Flash& flash, const Partition& otadata, OtaSelect& out);
+bool read_ota_select(port::Flash& flash, const PartitionEntry& otadata, OtaSelect& out);
 // Erases one otadata sector and writes an entry into it.
-bool write_ota_entry(port::Flash& flash, const Partition& otadata, int sector, const OtaSelectEntry& entry);
+bool write_ota_entry(port::Flash& flash, const PartitionEntry& otadata, int sector, const OtaSelectEntry& entry);
 
 // What esp_ota_get_boot_partition answers: the slot of the active entry, or 0.
 int boot_slot(const OtaSelect& sel, int slot_count);
 
 // Makes `slot` the next to boot, in state NEW, by writing the sector that does not hold the
 // active entry, so a power cut during the write leaves the active entry untouched.
-bool select_slot_for_boot(port::Flash& flash, const Partition& otadata, int slot, int slot_count);
+bool select_slot_for_boot(port::Flash& flash, const PartitionEntry& otadata, int slot, int slot_count);
 
 }  // namespace vt132::core::boot

@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "vt132/core/app_image.hpp"
-#include "vt132/core/boot/partition_map.hpp"
+#include "vt132/core/partition_table.hpp"
 #include "vt132/core/port/flash.hpp"
 #include "vt132/core/sha256.hpp"
 
@@ -22,11 +22,11 @@ struct SlotImage {
 
 // Verifies the image at the start of `slot` (structure, checksum, appended SHA-256, chip).
 // With length > 0 it also hashes exactly that many bytes, for comparing with a manifest.
-SlotImage check_slot_image(port::Flash& flash, const Partition& slot, int expected_chip,
+SlotImage check_slot_image(port::Flash& flash, const PartitionEntry& slot, int expected_chip,
                            size_t length = 0);
 
 // Reads only the app descriptor of the image in `slot` (what esp_ota_get_partition_description
 // does); false when the slot does not start with an app image.
-bool read_slot_descriptor(port::Flash& flash, const Partition& slot, AppDescriptor& out);
+bool read_slot_descriptor(port::Flash& flash, const PartitionEntry& slot, AppDescriptor& out);
 
 }  // namespace vt132::core::boot

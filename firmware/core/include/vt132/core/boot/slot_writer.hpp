@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "vt132/core/boot/partition_map.hpp"
+#include "vt132/core/partition_table.hpp"
 #include "vt132/core/port/flash.hpp"
 
 namespace vt132::core::boot {
@@ -15,7 +15,7 @@ class SlotWriter {
   // page must hold kFlashSectorSize bytes and outlive the writer.
   SlotWriter(port::Flash& flash, uint8_t* page) : flash_(flash), page_(page) {}
   // Begins writing at the start of `slot` (which must outlive the writing).
-  void start(const Partition& slot);
+  void start(const PartitionEntry& slot);
 
   // False on a flash error or when the data would run past the slot.
   bool write(const uint8_t* data, size_t len);
@@ -27,7 +27,7 @@ class SlotWriter {
   bool write_page();
 
   port::Flash& flash_;
-  const Partition* slot_ = nullptr;
+  const PartitionEntry* slot_ = nullptr;
   uint8_t* page_;
   size_t page_len_ = 0;
   size_t written_ = 0;  // bytes accepted, including those still in the page
