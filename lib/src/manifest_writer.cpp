@@ -29,6 +29,27 @@ std::string timestamp(int64_t seconds) {
   return "\"" + std::string(text) + "\"";
 }
 
+std::string hex_field(const core::Sha256Digest& d) { return "\"" + to_hex(d.data(), d.size()) + "\""; }
+
+// The delta listing: keys every schema-1 reader without delta support skips.
+std::string patch_fields(const std::vector<ManifestPatchEntry>& patches) {
+  if (patches.empty()) return "";
+  if (patches.size() > core::kMaxManifestPatches) {
+    throw Error("a manifest lists at most " + std::to_string(core::kMaxManifestPatches) + " patches, not " +
+                std::to_string(patches.size()));
+  }
+  std::string out = ",\"delta\":" + std::to_string(core::kManifestDeltaFormat);
+  for (size_t i = 0; i < patches.size(); ++i) {
+    const ManifestPatchEntry& p = patches[i];
+    const std::string key = "\"patch" + std::to_string(i + 1) + "_";
+    out += "," + key + "base\":" + hex_field(p.base_sha256);
+    out += "," + key + "asset\":" + quoted(p.asset, "patch asset");
+    out += "," + key + "size\":" + std::to_string(p.size);
+    out += "," + key + "sha256\":" + hex_field(p.sha256);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string write_manifest(const ManifestFields& f) {
@@ -39,11 +60,16 @@ std::string write_manifest(const ManifestFields& f) {
   out += ",\"chip\":" + quoted(f.chip, "chip");
   out += ",\"image\":" + quoted(f.image, "image");
   out += ",\"size\":" + std::to_string(f.size);
-  out += ",\"sha256\":\"" + to_hex(f.sha256.data(), f.sha256.size()) + "\"";
+  out += ",\"sha256\":" + hex_field(f.sha256);
   out += std::string(",\"channel\":") + (f.prerelease ? "\"beta\"" : "\"stable\"");
   out += ",\"created\":" + timestamp(f.created);
   out += ",\"expires\":" + timestamp(f.expires);
+  out += patch_fields(f.patches);
   out += "}\n";
+  if (out.size() > core::kMaxManifestSize) {
+    throw Error("the manifest would be " + std::to_string(out.size()) + " bytes; devices read at most " +
+                std::to_string(core::kMaxManifestSize) + " (list fewer patches, or give them shorter names)");
+  }
   core::Manifest check;
   core::ManifestProblem problem;
   if (core::parse_manifest(out.data(), out.size(), check, problem) != core::ManifestError::Ok) {

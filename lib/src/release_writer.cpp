@@ -8,11 +8,13 @@
 #include "vt132/core/app_image.hpp"
 #include "vt132/core/manifest.hpp"
 #include "vt132/core/version.hpp"
+#include "vt132/host/delta_encoder.hpp"
 #include "vt132/host/error.hpp"
 #include "vt132/host/file_io.hpp"
 #include "vt132/host/hex.hpp"
 #include "vt132/host/image_report.hpp"
 #include "vt132/host/manifest_writer.hpp"
+#include "vt132/host/patch_apply.hpp"
 #include "vt132/host/signing.hpp"
 
 namespace vt132::host {
@@ -165,6 +167,66 @@ struct StagedFile {
   std::string bytes;
 };
 
+// The image of an earlier release: the file itself, or what a release directory's manifest
+// names as its image.
+fs::path base_image_path(const fs::path& from) {
+  std::error_code ec;
+  if (!fs::is_directory(from, ec)) return from;
+  const auto text = read_file(from / kManifestAssetName, core::kMaxManifestSize);
+  core::Manifest m;
+  core::ManifestProblem problem;
+  if (core::parse_manifest(reinterpret_cast<const char*>(text.data()), text.size(), m, problem) != core::ManifestError::Ok) {
+    char buf[160];
+    core::format_manifest_problem(problem, buf, sizeof buf);
+    throw Error((from / kManifestAssetName).string() + ": " + buf);
+  }
+  if (!valid_asset_name(m.image)) throw Error((from / kManifestAssetName).string() + " names no plain image file");
+  return from / m.image;
+}
+
+std::string asset_stem(const std::string& asset_name) {
+  const size_t dot = asset_name.rfind('.');
+  return dot == std::string::npos || dot == 0 ? asset_name : asset_name.substr(0, dot);
+}
+
+// One patch per earlier release, each checked with the device's own applier before it ships.
+std::vector<StagedFile> make_patches(const ReleaseRequest& r, const LoadedImage& img, ManifestFields& m) {
+  if (r.delta_from.size() > core::kMaxManifestPatches) {
+    throw Error("--delta-from given " + std::to_string(r.delta_from.size()) + " times; a manifest lists at most " +
+                std::to_string(core::kMaxManifestPatches) + " patches");
+  }
+  core::ImagePolicy policy;
+  policy.max_size = r.max_size;
+  std::vector<StagedFile> files;
+  for (const fs::path& from : r.delta_from) {
+    const fs::path path = base_image_path(from);
+    const std::vector<uint8_t> base = read_file(path, kMaxImageFileSize);
+    const ImageReport report = examine_image(base, policy);
+    if (!report.valid()) throw Error("--delta-from " + path.string() + ": " + report.problem_text());
+    if (std::string(report.info.app.project_name) != img.report.info.app.project_name) {
+      throw Error("--delta-from " + path.string() + " is project " + printable(report.info.app.project_name) +
+                  ", not " + printable(img.report.info.app.project_name));
+    }
+    if (report.info.file_sha256 == m.sha256) throw Error("--delta-from " + path.string() + " is the new image itself");
+    for (const ManifestPatchEntry& e : m.patches) {
+      if (e.base_sha256 == report.info.file_sha256) throw Error("--delta-from " + path.string() + " is given twice");
+    }
+    ManifestPatchEntry entry;
+    entry.base_sha256 = report.info.file_sha256;
+    entry.asset = asset_stem(r.asset_name) + "-from-" + report.info.app.version + ".patch";
+    if (!valid_asset_name(entry.asset)) {
+      throw Error("patch asset name \"" + printable(entry.asset) + "\" is not a plain file name");
+    }
+    const std::vector<uint8_t> patch = make_patch(base, img.bytes);
+    if (apply_patch(base, patch) != img.bytes) throw Error("internal error: the patch from " + path.string() + " does not apply");
+    entry.size = static_cast<uint32_t>(patch.size());
+    entry.sha256 = core::Sha256::of(patch.data(), patch.size());
+    m.patches.push_back(entry);
+    files.push_back({entry.asset, std::string(patch.begin(), patch.end())});
+  }
+  return files;
+}
+
 void write_release_dir(const fs::path& out, const std::vector<StagedFile>& files) {
   if (out.has_parent_path()) {
     std::error_code ec;
@@ -227,6 +289,7 @@ ReleaseSummary create_release(const ReleaseRequest& request) {
   m.prerelease = s.prerelease;
   m.created = now;
   m.expires = now + int64_t{r.expires_days} * 86400;
+  const std::vector<StagedFile> patches = make_patches(r, img, m);
   const std::string manifest = write_manifest(m);
   char stamp[21];
   core::format_utc_timestamp(m.expires, stamp);
@@ -234,6 +297,7 @@ ReleaseSummary create_release(const ReleaseRequest& request) {
 
   std::vector<StagedFile> files;
   files.push_back({r.asset_name, std::string(img.bytes.begin(), img.bytes.end())});
+  files.insert(files.end(), patches.begin(), patches.end());
   files.push_back({kManifestAssetName, manifest});
   if (key) {
     const auto sig = key->sign(manifest);

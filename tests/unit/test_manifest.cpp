@@ -138,3 +138,64 @@ TEST_SUITE("manifest") {
     CHECK_FALSE(core::parse_utc_timestamp("2100-02-29T00:00:00Z", 20, s));
   }
 }
+
+namespace {
+
+const std::string kBase1 = std::string(64, 'a');
+const std::string kBase2 = std::string(64, 'b');
+
+std::string patch_keys(int n, const std::string& base, const std::string& asset = "VT132-from-V1.7.0.patch") {
+  const std::string k = "\"patch" + std::to_string(n) + "_";
+  return "," + k + "base\":\"" + base + "\"," + k + "asset\":\"" + asset + "\"," + k + "size\":12345," + k +
+         "sha256\":\"" + kSha + "\"";
+}
+
+std::string with_fields(const std::string& fields) { return replace(good_manifest(), "}\n", fields + "}\n"); }
+
+}  // namespace
+
+TEST_SUITE("manifest") {
+  TEST_CASE("a delta listing parses into patch entries a device looks up by its running image's SHA-256") {
+    const std::string text = with_fields(",\"delta\":1" + patch_keys(1, kBase1) + patch_keys(2, kBase2, "VT132-from-V1.6.0.patch"));
+    core::Manifest m;
+    REQUIRE(core::parse_manifest(text.data(), text.size(), m) == core::ManifestError::Ok);
+    CHECK(m.delta == 1);
+    REQUIRE(m.patch_count == 2);
+    CHECK(std::string(m.patches[1].asset) == "VT132-from-V1.6.0.patch");
+    CHECK(m.patches[0].size == 12345);
+    core::Sha256Digest base{};
+    base.fill(0xbb);
+    const core::ManifestPatch* p = m.patch_for(base);
+    REQUIRE(p != nullptr);
+    CHECK(p == &m.patches[1]);
+    base.fill(0xcc);
+    CHECK(m.patch_for(base) == nullptr);
+  }
+
+  TEST_CASE("a manifest without a delta listing has no patches, and one of a later listing version is ignored") {
+    core::Manifest m;
+    const std::string plain = good_manifest();
+    REQUIRE(core::parse_manifest(plain.data(), plain.size(), m) == core::ManifestError::Ok);
+    CHECK(m.patch_count == 0);
+    const std::string later = with_fields(",\"delta\":2" + patch_keys(1, kBase1));
+    REQUIRE(core::parse_manifest(later.data(), later.size(), m) == core::ManifestError::Ok);
+    CHECK(m.patch_count == 0);  // the full image is installed, as by a device without delta support
+    CHECK(std::string(m.image) == "VT132.bin");
+    // Entries past the third are keys of a later listing: ignored like any unknown key.
+    const std::string more = with_fields(",\"delta\":1" + patch_keys(1, kBase1) + patch_keys(4, kBase2));
+    REQUIRE(core::parse_manifest(more.data(), more.size(), m) == core::ManifestError::Ok);
+    CHECK(m.patch_count == 1);
+  }
+
+  TEST_CASE("an incomplete, gapped or unversioned patch listing is refused by name") {
+    CHECK(message(with_fields(",\"delta\":1,\"patch1_base\":\"" + kBase1 + "\"")) ==
+          "manifest: missing key \"patch1_asset\"");
+    CHECK(message(with_fields(",\"delta\":1" + patch_keys(2, kBase1))).find("patch entry with size 0 or without the entry before it for \"patch2_base\"") !=
+          std::string::npos);
+    CHECK(message(with_fields(patch_keys(1, kBase1))) == "manifest: missing key \"delta\"");
+    CHECK(parse_problem(with_fields(",\"delta\":1" + patch_keys(1, "AB"))).error == core::ManifestError::BadSha256);
+    CHECK(parse_problem(with_fields(",\"delta\":1" + replace(patch_keys(1, kBase1), "12345", "0"))).error ==
+          core::ManifestError::BadPatch);
+    CHECK(parse_problem(with_fields(",\"delta\":\"1\"" + patch_keys(1, kBase1))).error == core::ManifestError::WrongType);
+  }
+}

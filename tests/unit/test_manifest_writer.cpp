@@ -53,3 +53,39 @@ TEST_SUITE("manifest_writer") {
     CHECK_THROWS_AS(vt132::host::write_manifest(f), vt132::host::Error);
   }
 }
+
+TEST_SUITE("manifest_writer") {
+  TEST_CASE("patches are listed after the schema-1 keys, read back, and three fit the 1024 bytes") {
+    ManifestFields f = sample();
+    for (int i = 0; i < 3; ++i) {
+      vt132::host::ManifestPatchEntry e;
+      e.base_sha256.fill(static_cast<uint8_t>(0x10 + i));
+      e.asset = "VT132-from-V1." + std::to_string(i) + ".0-beta.12.patch";
+      e.size = 56789 + static_cast<uint32_t>(i);
+      e.sha256.fill(static_cast<uint8_t>(0x20 + i));
+      f.patches.push_back(e);
+    }
+    const std::string text = vt132::host::write_manifest(f);
+    CHECK(text.size() <= vt132::core::kMaxManifestSize);
+    CHECK(text.find(",\"expires\":\"2026-11-25T09:00:00Z\",\"delta\":1,\"patch1_base\":\"1010") != std::string::npos);
+    vt132::core::Manifest m;
+    REQUIRE(vt132::core::parse_manifest(text.data(), text.size(), m) == vt132::core::ManifestError::Ok);
+    REQUIRE(m.patch_count == 3);
+    CHECK(std::string(m.patches[2].asset) == "VT132-from-V1.2.0-beta.12.patch");
+    CHECK(m.patches[2].size == 56791);
+    CHECK(m.patches[1].sha256 == f.patches[1].sha256);
+  }
+
+  TEST_CASE("a fourth patch or a manifest over 1024 bytes is refused with what to do") {
+    ManifestFields f = sample();
+    vt132::host::ManifestPatchEntry e;
+    e.asset = std::string(60, 'p');
+    e.size = 1;
+    f.patches.assign(4, e);
+    CHECK_THROWS_WITH_AS(vt132::host::write_manifest(f), "a manifest lists at most 3 patches, not 4", vt132::host::Error);
+    f.patches.resize(3);
+    f.project = std::string(64, 'P');
+    f.version = std::string(64, 'V');
+    CHECK_THROWS_WITH_AS(vt132::host::write_manifest(f), doctest::Contains("devices read at most 1024"), vt132::host::Error);
+  }
+}

@@ -41,6 +41,7 @@ void add_create_command(CLI::App& app, CommandContext&) {
   auto notes = std::make_shared<std::string>();
   auto prerelease = std::make_shared<bool>(false);
   auto stable = std::make_shared<bool>(false);
+  auto delta_from = std::make_shared<std::vector<std::string>>();
   CLI::App* cmd = app.add_subcommand("create", "Make a release directory: image, signed manifest, SHA256SUMS, release.json");
   cmd->add_option("--image", *image, "The built app image (e.g. build/VT132.bin)")->required();
   cmd->add_option("--tag", req->tag, "Release tag; must equal the version inside the image (V1.8.0)")->required();
@@ -60,14 +61,22 @@ void add_create_command(CLI::App& app, CommandContext&) {
   cmd->add_option("--expires", req->expires_days, "Days until devices refuse the manifest (freeze protection)")
       ->capture_default_str();
   cmd->add_flag("--stamp", req->stamp, "Write the tag's version into (a copy of) the image instead of refusing a mismatch");
+  cmd->add_option("--delta-from", *delta_from,
+                  "An earlier release (its directory, or its image) to make a delta patch from; repeat for\n"
+                  "up to 3. Each becomes an asset <image stem>-from-<its version>.patch listed in the manifest")
+      ->type_size(1)
+      ->allow_extra_args(false);
   cmd->footer(
       "The image is checked as `verify` does; a tag that differs from the image's version is refused\n"
       "(message shows both) unless --stamp. The manifest binds name, version, secure_version, chip,\n"
       "size, SHA-256, channel and expiry; with --key it is signed so that\n"
       "  openssl dgst -sha256 -verify KEY.pub.pem -signature vt132-manifest.json.sig vt132-manifest.json\n"
       "prints \"Verified OK\". Format: docs/manifest.md.\n"
+      "With --delta-from, devices running that release download only the patch (docs/delta.md);\n"
+      "devices without delta support ignore the listing and install the full image as before.\n"
       "Example: vt132-release create --image build/VT132.bin --tag V1.8.0 --key keys/release.pem \\\n"
-      "           --notes CHANGES.md --repo thehighnibble/vt132 --out dist/V1.8.0");
+      "           --notes CHANGES.md --repo thehighnibble/vt132 --out dist/V1.8.0 \\\n"
+      "           --delta-from dist/V1.7.0 --delta-from dist/V1.6.2");
   cmd->callback([=] {
     req->image = *image;
     req->out = *out;
@@ -75,6 +84,7 @@ void add_create_command(CLI::App& app, CommandContext&) {
     if (!notes->empty()) req->notes = *notes;
     if (*prerelease) req->prerelease = true;
     if (*stable) req->prerelease = false;
+    req->delta_from.assign(delta_from->begin(), delta_from->end());
     print_summary(host::create_release(*req));
   });
 }

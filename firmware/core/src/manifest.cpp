@@ -8,7 +8,8 @@ namespace {
 
 enum class FieldType { String, Integer };
 
-// The keys schema 1 defines; `seen` guards against duplicates.
+// The keys schema 1 defines; `seen` guards against duplicates. The first kRequiredKeys are
+// required; the delta listing's keys follow, four per patch entry.
 struct KnownKey {
   const char* name;
   FieldType type;
@@ -18,8 +19,20 @@ constexpr KnownKey kKeys[] = {
     {"secure_version", FieldType::Integer}, {"chip", FieldType::String}, {"image", FieldType::String},
     {"size", FieldType::Integer},    {"sha256", FieldType::String},  {"channel", FieldType::String},
     {"created", FieldType::String},  {"expires", FieldType::String},
+    {"delta", FieldType::Integer},
+    {"patch1_base", FieldType::String}, {"patch1_asset", FieldType::String}, {"patch1_size", FieldType::Integer},
+    {"patch1_sha256", FieldType::String},
+    {"patch2_base", FieldType::String}, {"patch2_asset", FieldType::String}, {"patch2_size", FieldType::Integer},
+    {"patch2_sha256", FieldType::String},
+    {"patch3_base", FieldType::String}, {"patch3_asset", FieldType::String}, {"patch3_size", FieldType::Integer},
+    {"patch3_sha256", FieldType::String},
 };
 constexpr size_t kKeyCount = sizeof kKeys / sizeof kKeys[0];
+constexpr size_t kRequiredKeys = 11;
+constexpr size_t kDeltaKey = 11;
+constexpr size_t kFirstPatchKey = 12;
+constexpr size_t kKeysPerPatch = 4;
+static_assert(kFirstPatchKey + kKeysPerPatch * kMaxManifestPatches == kKeyCount, "one key set per patch entry");
 
 struct Token {
   FieldType type = FieldType::String;
@@ -146,9 +159,23 @@ void copy_string(char* dst, const Token& t) {
   std::memcpy(dst, t.text, t.len + 1);
 }
 
+ManifestError store_patch_field(size_t key, const Token& t, Manifest& m) {
+  ManifestPatch& p = m.patches[(key - kFirstPatchKey) / kKeysPerPatch];
+  switch ((key - kFirstPatchKey) % kKeysPerPatch) {
+    case 0: return parse_sha256(t, p.base_sha256) ? ManifestError::Ok : ManifestError::BadSha256;
+    case 1: copy_string(p.asset, t); return ManifestError::Ok;
+    case 2:
+      if (t.number == 0) return ManifestError::BadPatch;
+      p.size = t.number;
+      return ManifestError::Ok;
+    default: return parse_sha256(t, p.sha256) ? ManifestError::Ok : ManifestError::BadSha256;
+  }
+}
+
 // Checks a known key's value against what the format says about it, and stores it.
 ManifestError store(size_t key, const Token& t, Manifest& m) {
   if (t.type != kKeys[key].type) return ManifestError::WrongType;
+  if (key >= kFirstPatchKey) return store_patch_field(key, t, m);
   switch (key) {
     case 0:
       if (t.number != kManifestSchema) return ManifestError::UnsupportedSchema;
@@ -175,6 +202,7 @@ ManifestError store(size_t key, const Token& t, Manifest& m) {
     case 10:
       if (!parse_utc_timestamp(t.text, t.len, m.expires)) return ManifestError::BadTimestamp;
       break;
+    case kDeltaKey: m.delta = t.number; break;
     default: break;
   }
   return ManifestError::Ok;
@@ -207,6 +235,27 @@ bool parse_members(Reader& r, Manifest& m, bool (&seen)[kKeyCount]) {
   return r.expect('}');
 }
 
+// A patch entry has all four keys or none, entries are numbered from 1 without gaps, and a
+// listing needs its version. A listing of another version is ignored, not refused: the full
+// image is always there to install.
+bool check_patches(Reader& r, Manifest& m, const bool (&seen)[kKeyCount]) {
+  size_t entries = 0;
+  for (size_t e = 0; e < kMaxManifestPatches; ++e) {
+    const size_t first = kFirstPatchKey + e * kKeysPerPatch;
+    size_t present = 0;
+    for (size_t k = 0; k < kKeysPerPatch; ++k) present += seen[first + k] ? 1 : 0;
+    if (present == 0) continue;
+    for (size_t k = 0; k < kKeysPerPatch; ++k) {
+      if (!seen[first + k]) return r.fail(ManifestError::MissingKey, kKeys[first + k].name);
+    }
+    if (entries != e) return r.fail(ManifestError::BadPatch, kKeys[first].name);
+    ++entries;
+  }
+  if (entries > 0 && !seen[kDeltaKey]) return r.fail(ManifestError::MissingKey, kKeys[kDeltaKey].name);
+  m.patch_count = m.delta == kManifestDeltaFormat ? entries : 0;
+  return true;
+}
+
 }  // namespace
 
 ManifestError parse_manifest(const char* data, size_t len, Manifest& out, ManifestProblem& problem) {
@@ -223,14 +272,22 @@ ManifestError parse_manifest(const char* data, size_t len, Manifest& out, Manife
     r.fail(ManifestError::Syntax);
     return problem.error;
   }
-  for (size_t i = 0; i < kKeyCount; ++i) {
+  for (size_t i = 0; i < kRequiredKeys; ++i) {
     if (!seen[i]) {
       r.fail(ManifestError::MissingKey, kKeys[i].name);
       return problem.error;
     }
   }
+  if (!check_patches(r, m, seen)) return problem.error;
   out = m;
   return ManifestError::Ok;
+}
+
+const ManifestPatch* Manifest::patch_for(const Sha256Digest& base) const {
+  for (size_t i = 0; i < patch_count; ++i) {
+    if (patches[i].base_sha256 == base) return &patches[i];
+  }
+  return nullptr;
 }
 
 ManifestError parse_manifest(const char* data, size_t len, Manifest& out) {
@@ -254,6 +311,7 @@ const char* describe(ManifestError error) {
     case ManifestError::BadSha256: return "sha256 is not 64 lower-case hex digits";
     case ManifestError::BadTimestamp: return "timestamp is not YYYY-MM-DDTHH:MM:SSZ";
     case ManifestError::BadChannel: return "channel is neither \"stable\" nor \"beta\"";
+    case ManifestError::BadPatch: return "patch entry with size 0 or without the entry before it";
   }
   return "unknown error";
 }

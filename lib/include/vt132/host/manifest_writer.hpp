@@ -4,10 +4,19 @@
 // judge of what is valid; write_manifest() re-reads its own output with it.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "vt132/core/sha256.hpp"
 
 namespace vt132::host {
+
+// A delta patch asset of the release (docs/manifest.md, "Delta patches").
+struct ManifestPatchEntry {
+  core::Sha256Digest base_sha256{};  // the image the patch applies to
+  std::string asset;                  // its asset name, e.g. VT132-from-V1.7.0.patch
+  uint32_t size = 0;
+  core::Sha256Digest sha256{};        // of the patch file
+};
 
 struct ManifestFields {
   std::string project;
@@ -20,10 +29,11 @@ struct ManifestFields {
   bool prerelease = false;  // channel "beta" instead of "stable"
   int64_t created = 0;      // unix seconds
   int64_t expires = 0;
+  std::vector<ManifestPatchEntry> patches;  // at most core::kMaxManifestPatches
 };
 
 // Throws Error when a field cannot be written in the format (e.g. a string with a quote,
-// or longer than 64 characters).
+// or longer than 64 characters), or the manifest would exceed the 1024 bytes devices read.
 std::string write_manifest(const ManifestFields& fields);
 
 }  // namespace vt132::host

@@ -6,6 +6,7 @@
 //   vt132-manifest.json.sig  its detached ECDSA P-256 signature (with a key)
 //   SHA256SUMS               checkable with `sha256sum -c`
 //   release.json             a GitHub release object; fields only a server knows are null
+//   <stem>-from-<V>.patch    with delta_from: a delta patch from each earlier release's image
 // The directory appears complete or not at all.
 #include <cstdint>
 #include <filesystem>
@@ -36,6 +37,9 @@ struct ReleaseRequest {
   uint32_t max_size = kVt132AppSlotSize;
   int expires_days = 365;
   bool stamp = false;              // write the tag's version into the image first
+  // Earlier releases to make delta patches from: a release directory (its manifest names the
+  // image) or an image file. At most core::kMaxManifestPatches.
+  std::vector<std::filesystem::path> delta_from;
   int64_t now = 0;                 // unix seconds; 0 = the current time
 };
 

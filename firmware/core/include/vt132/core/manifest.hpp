@@ -13,6 +13,19 @@ constexpr size_t kMaxManifestSize = 1024;
 constexpr size_t kMaxManifestString = 64;
 constexpr size_t kMaxManifestKeys = 32;
 constexpr uint32_t kManifestSchema = 1;
+// Delta patches (docs/manifest.md, "Delta patches"): optional keys "delta" (the version of the
+// listing, kManifestDeltaFormat) and patchN_base/_asset/_size/_sha256 for N = 1..3. Three is
+// what fits the 1 KiB every schema-1 reader allows; devices that predate the keys ignore them.
+constexpr size_t kMaxManifestPatches = 3;
+constexpr uint32_t kManifestDeltaFormat = 1;
+
+// A patch asset of the release that turns the image with SHA-256 `base_sha256` into this one.
+struct ManifestPatch {
+  Sha256Digest base_sha256{};
+  char asset[kMaxManifestString + 1] = {};
+  uint32_t size = 0;
+  Sha256Digest sha256{};
+};
 
 struct Manifest {
   uint32_t schema = 0;
@@ -26,6 +39,12 @@ struct Manifest {
   char channel[kMaxManifestString + 1] = {};
   int64_t created = 0;  // unix seconds, UTC
   int64_t expires = 0;
+  uint32_t delta = 0;        // the listing's version; 0 when the manifest lists no patches
+  size_t patch_count = 0;    // usable entries: 0 unless delta == kManifestDeltaFormat
+  ManifestPatch patches[kMaxManifestPatches];
+
+  // The patch that applies to a running image with this SHA-256, or nullptr.
+  const ManifestPatch* patch_for(const Sha256Digest& base) const;
 };
 
 enum class ManifestError {
@@ -43,6 +62,7 @@ enum class ManifestError {
   BadSha256,         // not 64 lower-case hex digits
   BadTimestamp,      // not YYYY-MM-DDTHH:MM:SSZ
   BadChannel,        // neither "stable" nor "beta"
+  BadPatch,          // a patch entry with size 0, or an entry without the one before it
 };
 
 struct ManifestProblem {
