@@ -1,12 +1,15 @@
 // The REST API: releases and assets under /repos/{owner}/{repo}.
 #include <spdlog/spdlog.h>
 
+#include <openssl/sha.h>
+
 #include <chrono>
 
 #include "names.hpp"
 #include "pagination.hpp"
 #include "service.hpp"
 #include "vt132/host/error.hpp"
+#include "vt132/host/hex.hpp"
 
 namespace vt132::server {
 using json = nlohmann::json;
@@ -21,16 +24,72 @@ bool wants_octet_stream(const httplib::Request& req) {
   return req.get_header_value("Accept").find("application/octet-stream") != std::string::npos;
 }
 
+// We do not rate-limit; clients that read the quota (go-github, Octokit, PyGithub) see a
+// full one, in the X-RateLimit-* headers and in GET /rate_limit alike.
+constexpr int kRateLimit = 5000;
+
+int64_t rate_limit_reset() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+             .count() + 3600;
+}
+
 void set_rate_limit_headers(httplib::Response& res) {
-  // We do not rate-limit; clients that read these (go-github, Octokit) see a full quota.
-  const auto reset = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count() + 3600;
-  res.set_header("X-RateLimit-Limit", "5000");
-  res.set_header("X-RateLimit-Remaining", "5000");
+  res.set_header("X-RateLimit-Limit", std::to_string(kRateLimit));
+  res.set_header("X-RateLimit-Remaining", std::to_string(kRateLimit));
   res.set_header("X-RateLimit-Used", "0");
-  res.set_header("X-RateLimit-Reset", std::to_string(reset));
+  res.set_header("X-RateLimit-Reset", std::to_string(rate_limit_reset()));
   res.set_header("X-RateLimit-Resource", "core");
+}
+
+json rate_limit_json() {
+  const json quota = {{"limit", kRateLimit}, {"remaining", kRateLimit}, {"reset", rate_limit_reset()}, {"used", 0}};
+  json resources = json::object();
+  for (const char* r : {"core", "search", "graphql", "integration_manifest", "code_search"}) {
+    resources[r] = quota;
+    resources[r]["resource"] = r;
+  }
+  json rate = quota;
+  rate["resource"] = "core";
+  return {{"resources", resources}, {"rate", rate}};
+}
+
+// GitHub's root endpoint: URL templates of the API (the ones this server serves, and the
+// usual others so clients that read a key find one).
+json api_root_json(const BaseUrls& base) {
+  const std::string api = base.api();
+  return {{"current_user_url", api + "/user"},
+          {"authorizations_url", api + "/authorizations"},
+          {"emails_url", api + "/user/emails"},
+          {"events_url", api + "/events"},
+          {"followers_url", api + "/user/followers"},
+          {"following_url", api + "/user/following{/target}"},
+          {"gists_url", api + "/gists{/gist_id}"},
+          {"hub_url", api + "/hub"},
+          {"issues_url", api + "/issues"},
+          {"notifications_url", api + "/notifications"},
+          {"organization_url", api + "/orgs/{org}"},
+          {"public_gists_url", api + "/gists/public"},
+          {"rate_limit_url", api + "/rate_limit"},
+          {"repository_url", api + "/repos/{owner}/{repo}"},
+          {"starred_url", api + "/user/starred{/owner}{/repo}"},
+          {"starred_gists_url", api + "/gists/starred"},
+          {"user_url", api + "/users/{user}"},
+          {"user_organizations_url", api + "/user/orgs"},
+          {"user_repositories_url", api + "/users/{user}/repos{?type,page,per_page,sort}"}};
+}
+
+json tag_json(const BaseUrls& base, std::string_view owner, std::string_view repo, const std::string& tag) {
+  const std::string api = base.api() + "/repos/" + std::string(owner) + "/" + std::string(repo);
+  // No git here: the "commit" is a stable stand-in (SHA-1 of owner/repo@tag), not an object.
+  const std::string named = std::string(owner) + "/" + std::string(repo) + "@" + tag;
+  uint8_t digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(named.data()), named.size(), digest);
+  const std::string sha = host::to_hex(digest, sizeof digest);
+  return {{"name", tag},
+          {"commit", {{"sha", sha}, {"url", api + "/commits/" + sha}}},
+          {"zipball_url", api + "/zipball/refs/tags/" + tag},
+          {"tarball_url", api + "/tarball/refs/tags/" + tag},
+          {"node_id", "REF_" + tag}};
 }
 
 // 507 Insufficient Storage: the client can do nothing but wait for the operator, so the
@@ -42,8 +101,9 @@ void send_disk_full(httplib::Response& res, const std::string& detail) {
 
 // GitHub's release JSON, plus what GitHub never has: assets this server lists but cannot
 // serve (their file was missing or damaged at start, see store_recovery.cpp).
-json release_view(const BaseUrls& base, std::string_view owner, std::string_view repo, const Release& r) {
-  json j = release_json(base, owner, repo, r);
+json release_view(const BaseUrls& base, std::string_view owner, std::string_view repo, const Release& r,
+                  BodyFormat format = BodyFormat::Raw) {
+  json j = release_json(base, owner, repo, r, format);
   if (!r.whole()) {
     json arr = json::array();
     for (const UnavailableAsset& u : r.unavailable) {
@@ -130,7 +190,7 @@ bool release_fields_from(const json& j, ReleaseFields& f, httplib::Response& res
 }  // namespace
 
 int Service::api_get_json(const httplib::Request& req, const Route& route, const BaseUrls& base, bool see_drafts,
-                          ResponseCache::Entry& out) {
+                          BodyFormat format, ResponseCache::Entry& out) {
   const std::string owner(route.owner), repo(route.repo);
   auto visible = [&](const ReleasePtr& r) { return r && (!r->draft || see_drafts); };
   switch (route.kind) {
@@ -142,11 +202,14 @@ int Service::api_get_json(const httplib::Request& req, const Route& route, const
       return 200;
     }
     case RouteKind::Releases: {
+      // Unlike GET /repos/{o}/{r} above, a list answers 404 for a repository that has no
+      // release yet, as GitHub does for one that does not exist.
+      if (!store_.find_repo(owner, repo)) return 404;
       const std::vector<ReleasePtr> all = store_.releases(owner, repo, see_drafts);
       const Page p = page_of(req);
       json arr = json::array();
       for (size_t i = p.begin(all.size()); i < p.end(all.size()); ++i) {
-        arr.push_back(release_view(base, owner, repo, *all[i]));
+        arr.push_back(release_view(base, owner, repo, *all[i], format));
       }
       out.body = json_text(arr);
       out.link = link_header(base.web + req.path, p, all.size());
@@ -155,19 +218,19 @@ int Service::api_get_json(const httplib::Request& req, const Route& route, const
     case RouteKind::ReleaseLatest: {
       const ReleasePtr r = store_.latest(owner, repo);
       if (!r) return 404;
-      out.body = json_text(release_view(base, owner, repo, *r));
+      out.body = json_text(release_view(base, owner, repo, *r, format));
       return 200;
     }
     case RouteKind::ReleaseByTag: {
       const ReleasePtr r = store_.release_by_tag(owner, repo, route.tag);
       if (!r || r->draft) return 404;  // published releases only, as on GitHub
-      out.body = json_text(release_view(base, owner, repo, *r));
+      out.body = json_text(release_view(base, owner, repo, *r, format));
       return 200;
     }
     case RouteKind::ReleaseById: {
       const ReleasePtr r = store_.release_by_id(owner, repo, route.id);
       if (!visible(r)) return 404;
-      out.body = json_text(release_view(base, owner, repo, *r));
+      out.body = json_text(release_view(base, owner, repo, *r, format));
       return 200;
     }
     case RouteKind::ReleaseAssets: {
@@ -186,6 +249,16 @@ int Service::api_get_json(const httplib::Request& req, const Route& route, const
       const ReleasePtr r = store_.release_with_asset(owner, repo, route.id);
       if (!visible(r)) return 404;
       out.body = json_text(asset_json(base, owner, repo, *r, *r->find_asset(route.id)));
+      return 200;
+    }
+    case RouteKind::Tags: {
+      if (!store_.find_repo(owner, repo)) return 404;
+      const std::vector<std::string> all = store_.tags(owner, repo);
+      const Page p = page_of(req);
+      json arr = json::array();
+      for (size_t i = p.begin(all.size()); i < p.end(all.size()); ++i) arr.push_back(tag_json(base, owner, repo, all[i]));
+      out.body = json_text(arr);
+      out.link = link_header(base.web + req.path, p, all.size());
       return 200;
     }
     default:
@@ -209,16 +282,18 @@ void Service::api_get(const httplib::Request& req, httplib::Response& res, const
   set_rate_limit_headers(res);
   const uint64_t generation = store_.generation();
   std::string key = base.web;
-  key += see_drafts ? "\nD\n" : "\nP\n";
+  const BodyFormat format = body_format_from_accept(req.get_header_value("Accept"));
+  key += see_drafts ? "\nD" : "\nP";
+  key += std::to_string(static_cast<int>(format)) + "\n";
   key += req.path;
-  if (route.kind == RouteKind::Releases || route.kind == RouteKind::ReleaseAssets) {
+  if (route.kind == RouteKind::Releases || route.kind == RouteKind::ReleaseAssets || route.kind == RouteKind::Tags) {
     const Page p = page_of(req);
     key += "?" + std::to_string(p.per_page) + "&" + std::to_string(p.page);
   }
   std::optional<ResponseCache::Entry> entry = cache_.get(key, generation);
   if (!entry) {
     ResponseCache::Entry fresh;
-    const int status = api_get_json(req, route, base, see_drafts, fresh);
+    const int status = api_get_json(req, route, base, see_drafts, format, fresh);
     if (status != 200) {
       send_error(res, status, "Not Found");
       return;
@@ -241,18 +316,39 @@ void Service::api_get(const httplib::Request& req, httplib::Response& res, const
 
 void Service::api_delete(httplib::Response& res, const Route& route, const Auth& auth) {
   if (!require_auth(auth, res)) return;
-  if (route.kind != RouteKind::ReleaseById && route.kind != RouteKind::Asset) {
+  if (route.kind != RouteKind::ReleaseById && route.kind != RouteKind::Asset && route.kind != RouteKind::TagRef) {
     send_error(res, 404, "Not Found");
     return;
   }
   run_write(res, [&] {
     if (route.kind == RouteKind::ReleaseById) {
       store_.delete_release(route.owner, route.repo, route.id);
+    } else if (route.kind == RouteKind::TagRef) {
+      store_.delete_tag(route.owner, route.repo, route.tag);
     } else {
       store_.delete_asset(route.owner, route.repo, route.id);
     }
     res.status = 204;
   });
+}
+
+void Service::api_root_call(httplib::Response& res, const Route& route, const BaseUrls& base, const Auth& auth) {
+  set_rate_limit_headers(res);
+  // Every valid token may write (to some repositories at least): GitHub's classic scope for it.
+  if (auth.token) res.set_header("X-OAuth-Scopes", "repo");
+  switch (route.kind) {
+    case RouteKind::ApiRoot: send_json(res, 200, api_root_json(base)); return;
+    case RouteKind::RateLimit: send_json(res, 200, rate_limit_json()); return;
+    case RouteKind::User:
+      if (!auth.token) {
+        send_error(res, 401, "Requires authentication");
+        res.set_header("WWW-Authenticate", "Bearer realm=\"vt132-ota-server\"");
+        return;
+      }
+      send_json(res, 200, authenticated_user_json(base, auth.token->name, auth.token->created_at));
+      return;
+    default: send_error(res, 404, "Not Found");
+  }
 }
 
 void Service::api_create_release(const httplib::Request&, httplib::Response& res, const Route& route,

@@ -1,5 +1,7 @@
 #include "github_json.hpp"
 
+#include "markdown.hpp"
+
 namespace vt132::server {
 using json = nlohmann::json;
 
@@ -20,15 +22,50 @@ std::string repo_path(std::string_view owner, std::string_view repo) {
 
 json user_json(const BaseUrls& base, const std::string& login) {
   const std::string l = login.empty() ? "vt132-ota-server" : login;
+  const std::string url = base.api() + "/users/" + l;
+  // Every field GitHub's simple-user schema requires, so typed clients can decode it.
   return {{"login", l},
           {"id", user_id(l)},
           {"node_id", "U_" + std::to_string(user_id(l))},
           {"avatar_url", ""},
           {"gravatar_id", ""},
-          {"url", base.api() + "/users/" + l},
+          {"url", url},
           {"html_url", base.web + "/" + l},
+          {"followers_url", url + "/followers"},
+          {"following_url", url + "/following{/other_user}"},
+          {"gists_url", url + "/gists{/gist_id}"},
+          {"starred_url", url + "/starred{/owner}{/repo}"},
+          {"subscriptions_url", url + "/subscriptions"},
+          {"organizations_url", url + "/orgs"},
+          {"repos_url", url + "/repos"},
+          {"events_url", url + "/events{/privacy}"},
+          {"received_events_url", url + "/received_events"},
           {"type", "User"},
           {"site_admin", false}};
+}
+
+json authenticated_user_json(const BaseUrls& base, const std::string& login, int64_t created_at) {
+  // GitHub's private-user schema: the public profile fields (none of which a token has) plus
+  // counts and plan, all required.
+  json j = user_json(base, login);
+  const json none = nullptr;
+  for (const char* key : {"name", "company", "blog", "location", "email", "hireable", "bio", "twitter_username"}) {
+    j[key] = none;
+  }
+  for (const char* key : {"public_repos", "public_gists", "followers", "following", "private_gists",
+                          "total_private_repos", "owned_private_repos", "disk_usage", "collaborators"}) {
+    j[key] = 0;
+  }
+  j["created_at"] = iso8601(created_at);
+  j["updated_at"] = iso8601(created_at);
+  j["two_factor_authentication"] = false;
+  j["plan"] = {{"name", "free"}, {"space", 0}, {"private_repos", 0}, {"collaborators", 0}};
+  return j;
+}
+
+std::string release_html_url(const BaseUrls& base, std::string_view owner, std::string_view repo,
+                             std::string_view tag) {
+  return base.web + "/" + std::string(owner) + "/" + std::string(repo) + "/releases/tag/" + std::string(tag);
 }
 
 json repo_json(const BaseUrls& base, const Repo& repo) {
@@ -71,13 +108,14 @@ json asset_json(const BaseUrls& base, std::string_view owner, std::string_view r
           {"uploader", user_json(base, a.uploader)}};
 }
 
-json release_json(const BaseUrls& base, std::string_view owner, std::string_view repo, const Release& r) {
+json release_json(const BaseUrls& base, std::string_view owner, std::string_view repo, const Release& r,
+                  BodyFormat format) {
   const std::string api = base.api() + repo_path(owner, repo);
   const std::string id = std::to_string(r.id);
   json assets = json::array();
   for (const Asset& a : r.assets) assets.push_back(asset_json(base, owner, repo, r, a));
-  return {{"url", api + "/releases/" + id},
-          {"html_url", base.web + "/" + std::string(owner) + "/" + std::string(repo) + "/releases/tag/" + r.tag_name},
+  json j = {{"url", api + "/releases/" + id},
+          {"html_url", release_html_url(base, owner, repo, r.tag_name)},
           {"assets_url", api + "/releases/" + id + "/assets"},
           {"upload_url", base.uploads() + repo_path(owner, repo) + "/releases/" + id + "/assets{?name,label}"},
           {"tarball_url", api + "/tarball/" + r.tag_name},
@@ -92,8 +130,24 @@ json release_json(const BaseUrls& base, std::string_view owner, std::string_view
           {"prerelease", r.prerelease},
           {"created_at", iso8601(r.created_at)},
           {"published_at", r.published_at == 0 ? json(nullptr) : json(iso8601(r.published_at))},
+          {"updated_at", iso8601(r.updated_at)},
+          // GitHub's immutable releases forbid changing assets after publication; here
+          // assets can still be deleted and added, so no release is immutable.
+          {"immutable", false},
           {"author", user_json(base, r.author)},
           {"assets", assets}};
+  if (format != BodyFormat::Raw) j["body_html"] = r.body.empty() ? json(nullptr) : json(markdown_to_html(r.body));
+  if (format == BodyFormat::Html) j.erase("body");
+  return j;
+}
+
+BodyFormat body_format_from_accept(std::string_view accept) {
+  if (accept.find("application/vnd.github.full+json") != std::string_view::npos) return BodyFormat::Full;
+  if (accept.find("application/vnd.github.html+json") != std::string_view::npos) return BodyFormat::Html;
+  // GitHub's older form: application/vnd.github.v3.html+json
+  if (accept.find("application/vnd.github.v3.full+json") != std::string_view::npos) return BodyFormat::Full;
+  if (accept.find("application/vnd.github.v3.html+json") != std::string_view::npos) return BodyFormat::Html;
+  return BodyFormat::Raw;
 }
 
 std::string error_body(const std::string& message, const std::vector<FieldError>& errors) {

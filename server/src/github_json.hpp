@@ -21,11 +21,20 @@ struct BaseUrls {
 };
 
 nlohmann::json user_json(const BaseUrls& base, const std::string& login);
+// GET /user: the token's name as login, with the fields of GitHub's private-user schema.
+nlohmann::json authenticated_user_json(const BaseUrls& base, const std::string& login, int64_t created_at);
+std::string release_html_url(const BaseUrls& base, std::string_view owner, std::string_view repo,
+                             std::string_view tag);
 nlohmann::json repo_json(const BaseUrls& base, const Repo& repo);
 nlohmann::json asset_json(const BaseUrls& base, std::string_view owner, std::string_view repo,
                           const Release& release, const Asset& asset);
+// Which body fields a release carries, from the Accept media type as GitHub reads it:
+// application/vnd.github.raw+json (and plain JSON): body; .html+json: body_html; .full+json:
+// both. .text+json is answered like raw (no plain-text renderer; documented).
+enum class BodyFormat { Raw, Html, Full };
+BodyFormat body_format_from_accept(std::string_view accept);
 nlohmann::json release_json(const BaseUrls& base, std::string_view owner, std::string_view repo,
-                            const Release& release);
+                            const Release& release, BodyFormat format = BodyFormat::Raw);
 
 struct FieldError {
   std::string resource;  // "Release", "ReleaseAsset"

@@ -1,219 +1,301 @@
-// A minimal POST /api/graphql: the release-by-tag query `gh release view/download TAG`
-// sends next to its REST call,
-//   query($name:String!$owner:String!$tagName:String!){repository(owner:$owner,name:$name)
-//     {release(tagName:$tagName){databaseId,isDraft}}}
-// Anything else gets a GitHub-style GraphQL error.
+// POST /api/graphql: the part of GitHub's GraphQL schema that the release commands of
+// GitHub clients query (parsing: graphql_parser.hpp):
+//   gh release list       repository(owner:, name:) { releases(first:, after:, orderBy:)
+//                           { nodes { name tagName isDraft isLatest isPrerelease createdAt publishedAt }
+//                             pageInfo { hasNextPage endCursor } } }
+//   gh release view/...   repository(owner:, name:) { release(tagName:) { databaseId isDraft } }
+//   gh release create --verify-tag   repository(owner:, name:) { ref(qualifiedName: "refs/tags/X") { id } }
+//   gh auth status        viewer { login }
+// Anything else gets a GitHub-style GraphQL error whose message lists what is supported.
+#include <algorithm>
+#include <functional>
 #include <map>
 
+#include "graphql_parser.hpp"
 #include "names.hpp"
+#include "pagination.hpp"
 #include "service.hpp"
 
 namespace vt132::server {
 using json = nlohmann::json;
+using graphql::Field;
 
 namespace {
 
-constexpr size_t kMaxTokens = 4000;
-constexpr int kMaxDepth = 8;
-
-struct Token {
-  enum Kind { Name, String, Var, Punct, End } kind = End;
-  std::string text;
+// A field or argument the subset does not have: the whole request is refused, as GitHub
+// refuses a query that does not validate against its schema.
+struct Unsupported {
+  std::string message;
+  std::string code;
 };
 
-bool name_char(char c, bool first) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (!first && c >= '0' && c <= '9');
+using Resolver = std::function<json(const Field&)>;
+
+// The selection of an object of GraphQL type `type`; `fields` are the ones it has here.
+json select(const std::vector<Field>& selection, const char* type, const std::map<std::string, Resolver>& fields) {
+  json out = json::object();
+  for (const Field& f : selection) {
+    if (f.name == "__typename") {
+      out[f.key()] = type;
+      continue;
+    }
+    auto it = fields.find(f.name);
+    if (it == fields.end()) {
+      std::string names;
+      for (const auto& [name, resolver] : fields) names += (names.empty() ? "" : " ") + name;
+      throw Unsupported{"Field '" + f.name + "' doesn't exist on type '" + type + "' on this server (it has: " +
+                            names + ")",
+                        "undefinedField"};
+    }
+    out[f.key()] = it->second(f);
+  }
+  return out;
 }
 
-// GraphQL lexical rules, reduced to what the supported query uses. Commas are
-// insignificant in GraphQL, so they are skipped like white space.
-bool tokenize(const std::string& q, std::vector<Token>& out) {
-  size_t i = 0;
-  while (i < q.size()) {
-    if (out.size() > kMaxTokens) return false;
-    const char c = q[i];
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',') {
-      ++i;
-    } else if (c == '#') {
-      while (i < q.size() && q[i] != '\n') ++i;
-    } else if (name_char(c, true) || c == '$') {
-      const size_t start = i;
-      ++i;
-      while (i < q.size() && name_char(q[i], false)) ++i;
-      if (c == '$') {
-        if (i == start + 1) return false;
-        out.push_back({Token::Var, q.substr(start + 1, i - start - 1)});
-      } else {
-        out.push_back({Token::Name, q.substr(start, i - start)});
-      }
-    } else if (c == '"') {
-      std::string s;
-      ++i;
-      while (i < q.size() && q[i] != '"') {
-        if (q[i] == '\\' || q[i] == '\n') return false;  // escapes are not needed for names
-        s += q[i++];
-      }
-      if (i == q.size()) return false;
-      ++i;
-      out.push_back({Token::String, s});
-    } else if (std::string_view("{}():!=[]@").find(c) != std::string_view::npos) {
-      out.push_back({Token::Punct, std::string(1, c)});
-      ++i;
-    } else if (c == '-' || (c >= '0' && c <= '9')) {
-      const size_t start = i;
-      ++i;
-      while (i < q.size() && ((q[i] >= '0' && q[i] <= '9') || q[i] == '.')) ++i;
-      out.push_back({Token::Name, q.substr(start, i - start)});
-    } else {
-      return false;
+// A leaf: no selection allowed.
+template <typename V>
+Resolver leaf(V value) {
+  return [value](const Field& f) -> json {
+    if (!f.selection.empty()) throw Unsupported{"Field '" + f.name + "' has no fields to select", "selectionMismatch"};
+    return value;
+  };
+}
+
+std::string string_arg(const Field& f, const char* name) {
+  auto it = f.args.find(name);
+  if (it == f.args.end() || !it->second.is_string()) {
+    throw Unsupported{"Field '" + f.name + "' needs the String argument '" + name + "'", "missingRequiredArguments"};
+  }
+  return it->second.get<std::string>();
+}
+
+void only_args(const Field& f, std::initializer_list<const char*> allowed) {
+  for (const auto& [name, value] : f.args) {
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      throw Unsupported{"Field '" + f.name + "' has no argument '" + name + "' on this server", "argumentNotAccepted"};
     }
   }
-  out.push_back({Token::End, ""});
-  return true;
 }
 
-struct Field {
-  std::string name;
-  std::map<std::string, std::string> args;  // string values, variables resolved
-  std::vector<Field> selection;
-};
+// Cursors are opaque to clients: "c" and the id of the last release on the page. An id
+// rather than a position, so a release created between two pages does not shift the next.
+std::string cursor_of(uint64_t id) { return "c" + std::to_string(id); }
 
-class Parser {
+std::optional<uint64_t> parse_cursor(const json& v) {
+  if (!v.is_string()) return std::nullopt;
+  const std::string s = v.get<std::string>();
+  if (s.size() < 2 || s[0] != 'c') return std::nullopt;
+  return parse_id(std::string_view(s).substr(1));
+}
+
+const char* kSupported =
+    "This server answers: repository(owner:, name:) { release(tagName:) { ... } releases(first:, after:, orderBy:) "
+    "{ nodes { ... } pageInfo { hasNextPage endCursor } totalCount } ref(qualifiedName:) { id name } } and viewer "
+    "{ login }.";
+
+json graphql_errors(const std::string& message, const std::string& code) {
+  return {{"errors", json::array({{{"message", message}, {"extensions", {{"code", code}}}}})}};
+}
+
+// One request's resolution: the store's view at the time and who is asking.
+class Resolution {
  public:
-  Parser(const std::vector<Token>& t, const json& variables) : t_(t), vars_(variables) {}
+  Resolution(const Store& store, const BaseUrls& base, const std::optional<TokenInfo>& token)
+      : store_(store), base_(base), token_(token) {}
 
-  // query [Name] [(variable definitions)] { fields }   or just { fields }
-  bool document(std::vector<Field>& out) {
-    if (is(Token::Name, "query")) {
-      ++p_;
-      if (t_[p_].kind == Token::Name) ++p_;
-      if (is(Token::Punct, "(")) {
-        int depth = 0;
-        do {
-          if (t_[p_].kind == Token::End) return false;
-          if (is(Token::Punct, "(")) ++depth;
-          if (is(Token::Punct, ")")) --depth;
-          ++p_;
-        } while (depth > 0);
-      }
-    }
-    if (!selection(out, 0)) return false;
-    return t_[p_].kind == Token::End;
+  json query(const std::vector<Field>& top) {
+    return select(top, "Query",
+                  {{"repository", [&](const Field& f) { return repository(f); }},
+                   {"viewer", [&](const Field& f) { return viewer(f); }}});
   }
+
+  const json& errors() const { return errors_; }
 
  private:
-  bool is(Token::Kind k, const char* text) const { return t_[p_].kind == k && t_[p_].text == text; }
-
-  bool selection(std::vector<Field>& out, int depth) {
-    if (depth > kMaxDepth || !is(Token::Punct, "{")) return false;
-    ++p_;
-    while (!is(Token::Punct, "}")) {
-      Field f;
-      if (t_[p_].kind != Token::Name) return false;
-      f.name = t_[p_++].text;
-      if (is(Token::Punct, "(")) {
-        ++p_;
-        while (!is(Token::Punct, ")")) {
-          if (t_[p_].kind != Token::Name) return false;
-          const std::string key = t_[p_++].text;
-          if (!is(Token::Punct, ":")) return false;
-          ++p_;
-          std::string value;
-          if (t_[p_].kind == Token::String) {
-            value = t_[p_].text;
-          } else if (t_[p_].kind == Token::Var) {
-            auto it = vars_.find(t_[p_].text);
-            if (it == vars_.end() || !it->is_string()) return false;
-            value = it->get<std::string>();
-          } else {
-            return false;
-          }
-          ++p_;
-          f.args[key] = value;
-        }
-        ++p_;
-      }
-      if (is(Token::Punct, "{") && !selection(f.selection, depth + 1)) return false;
-      out.push_back(std::move(f));
-    }
-    ++p_;
-    return true;
+  json viewer(const Field& f) {
+    only_args(f, {});
+    if (!token_) throw Unsupported{"viewer needs a token (Authorization: bearer TOKEN)", "unauthenticated"};
+    const json user = user_json(base_, token_->name);
+    return select(f.selection, "User",
+                  {{"login", leaf(user["login"])},
+                   {"id", leaf(user["node_id"])},
+                   {"databaseId", leaf(user["id"])},
+                   {"name", leaf(user["login"])},
+                   {"url", leaf(user["html_url"])}});
   }
 
-  const std::vector<Token>& t_;
-  const json& vars_;
-  size_t p_ = 0;
+  json repository(const Field& f) {
+    only_args(f, {"owner", "name", "followRenames"});
+    const std::string owner = string_arg(f, "owner"), name = string_arg(f, "name");
+    const std::optional<Repo> repo =
+        valid_owner(owner) && valid_repo(name) ? store_.find_repo(owner, name) : std::nullopt;
+    if (!repo) {
+      errors_.push_back({{"type", "NOT_FOUND"},
+                         {"path", json::array({f.key()})},
+                         {"message", "Could not resolve to a Repository with the name '" + owner + "/" + name + "'."}});
+      return nullptr;
+    }
+    see_drafts_ = token_ && token_->allows(repo->owner, repo->name);
+    latest_ = store_.latest(repo->owner, repo->name);
+    const std::string full = repo->owner + "/" + repo->name;
+    return select(f.selection, "Repository",
+                  {{"id", leaf("R_" + std::to_string(repo->id))},
+                   {"databaseId", leaf(repo->id)},
+                   {"name", leaf(repo->name)},
+                   {"nameWithOwner", leaf(full)},
+                   {"url", leaf(base_.web + "/" + full)},
+                   {"isPrivate", leaf(false)},
+                   {"release", [&](const Field& r) { return release_by_tag(*repo, r); }},
+                   {"releases", [&](const Field& r) { return releases(*repo, r); }},
+                   {"ref", [&](const Field& r) { return ref(*repo, r); }}});
+  }
+
+  json release(const Repo& repo, const Release& r, const std::vector<Field>& selection) {
+    auto date = [](int64_t t) { return t == 0 ? json(nullptr) : json(iso8601(t)); };
+    return select(selection, "Release",
+                  {{"databaseId", leaf(r.id)},
+                   {"id", leaf("RE_" + std::to_string(r.id))},
+                   {"isDraft", leaf(r.draft)},
+                   {"isPrerelease", leaf(r.prerelease)},
+                   {"isLatest", leaf(latest_ && latest_->id == r.id)},
+                   {"tagName", leaf(r.tag_name)},
+                   {"name", leaf(r.name.empty() ? json(nullptr) : json(r.name))},
+                   {"description", leaf(r.body.empty() ? json(nullptr) : json(r.body))},
+                   {"createdAt", leaf(date(r.created_at))},
+                   {"publishedAt", leaf(date(r.published_at))},
+                   {"updatedAt", leaf(date(r.updated_at))},
+                   {"url", leaf(release_html_url(base_, repo.owner, repo.name, r.tag_name))}});
+  }
+
+  json release_by_tag(const Repo& repo, const Field& f) {
+    only_args(f, {"tagName"});
+    const std::string tag = string_arg(f, "tagName");
+    ReleasePtr r = valid_tag(tag) ? store_.release_by_tag(repo.owner, repo.name, tag) : nullptr;
+    if (r && r->draft && !see_drafts_) r = nullptr;
+    return r ? release(repo, *r, f.selection) : json(nullptr);
+  }
+
+  json releases(const Repo& repo, const Field& f) {
+    only_args(f, {"first", "after", "orderBy"});
+    const auto first = f.args.find("first");
+    if (first == f.args.end() || first->second.is_null()) {
+      throw Unsupported{"You must provide a `first` value to properly paginate the `releases` connection "
+                        "(this server pages forward only: first/after).",
+                        "argumentLiteralsIncompatible"};
+    }
+    if (!first->second.is_number_integer() || first->second.get<int64_t>() < 0 ||
+        first->second.get<int64_t>() > static_cast<int64_t>(Page::kMaxPerPage)) {
+      throw Unsupported{"Requesting " + first->second.dump() + " records on the `releases` connection: `first` "
+                        "must be between 0 and " + std::to_string(Page::kMaxPerPage) + ".",
+                        "argumentLiteralsIncompatible"};
+    }
+    const size_t limit = first->second.get<size_t>();
+    bool ascending = false;
+    if (auto it = f.args.find("orderBy"); it != f.args.end() && !it->second.is_null()) {
+      const json& o = it->second;
+      const bool field_ok = o.is_object() && o.value("field", "CREATED_AT") == "CREATED_AT";
+      const std::string dir = o.is_object() ? o.value("direction", "DESC") : "";
+      if (!field_ok || (dir != "ASC" && dir != "DESC") || o.size() > 2) {
+        throw Unsupported{"orderBy must be {field: CREATED_AT, direction: ASC|DESC} on this server",
+                          "argumentLiteralsIncompatible"};
+      }
+      ascending = dir == "ASC";
+    }
+    std::optional<uint64_t> after;
+    if (auto it = f.args.find("after"); it != f.args.end() && !it->second.is_null()) {
+      after = parse_cursor(it->second);
+      if (!after) throw Unsupported{"`" + it->second.dump() + "` does not appear to be a valid cursor.", "invalidCursor"};
+    }
+    // Newest first from the store; ids grow with creation, so id order is creation order.
+    std::vector<ReleasePtr> all = store_.releases(repo.owner, repo.name, see_drafts_);
+    if (ascending) std::reverse(all.begin(), all.end());
+    auto begin = all.begin();
+    if (after) {
+      begin = std::find_if(all.begin(), all.end(),
+                           [&](const ReleasePtr& r) { return ascending ? r->id > *after : r->id < *after; });
+    }
+    const size_t available = static_cast<size_t>(all.end() - begin);
+    const std::vector<ReleasePtr> page(begin, begin + static_cast<std::ptrdiff_t>(std::min(limit, available)));
+    const json end_cursor = page.empty() ? json(nullptr) : json(cursor_of(page.back()->id));
+    const json start_cursor = page.empty() ? json(nullptr) : json(cursor_of(page.front()->id));
+    auto node = [&](const ReleasePtr& r, const Field& sel) { return release(repo, *r, sel.selection); };
+    return select(
+        f.selection, "ReleaseConnection",
+        {{"totalCount", leaf(all.size())},
+         {"nodes",
+          [&](const Field& n) {
+            json arr = json::array();
+            for (const ReleasePtr& r : page) arr.push_back(node(r, n));
+            return arr;
+          }},
+         {"edges",
+          [&](const Field& e) {
+            json arr = json::array();
+            for (const ReleasePtr& r : page) {
+              arr.push_back(select(e.selection, "ReleaseEdge",
+                                   {{"cursor", leaf(cursor_of(r->id))},
+                                    {"node", [&](const Field& n) { return node(r, n); }}}));
+            }
+            return arr;
+          }},
+         {"pageInfo", [&](const Field& p) {
+            return select(p.selection, "PageInfo",
+                          {{"hasNextPage", leaf(available > page.size())},
+                           {"hasPreviousPage", leaf(begin != all.begin())},
+                           {"endCursor", leaf(end_cursor)},
+                           {"startCursor", leaf(start_cursor)}});
+          }}});
+  }
+
+  // A tag exists while a published release carries it or after such a release was deleted
+  // (storage.hpp: kept tags); this server has no branches, so other refs are null.
+  json ref(const Repo& repo, const Field& f) {
+    only_args(f, {"qualifiedName"});
+    std::string name = string_arg(f, "qualifiedName");
+    constexpr std::string_view kPrefix = "refs/tags/";
+    if (name.rfind(kPrefix, 0) == 0) name.erase(0, kPrefix.size());
+    else if (name.rfind("refs/", 0) == 0) return nullptr;
+    if (!valid_tag(name) || !store_.tag_exists(repo.owner, repo.name, name)) return nullptr;
+    return select(f.selection, "Ref",
+                  {{"id", leaf("REF_" + std::to_string(repo.id) + "_" + name)},
+                   {"name", leaf(name)},
+                   {"prefix", leaf(std::string(kPrefix))}});
+  }
+
+  const Store& store_;
+  const BaseUrls& base_;
+  const std::optional<TokenInfo>& token_;
+  json errors_ = json::array();
+  bool see_drafts_ = false;
+  ReleasePtr latest_;
 };
-
-json graphql_error(const std::string& message) {
-  return {{"errors", json::array({{{"type", "UNSUPPORTED"}, {"message", message}}})}};
-}
-
-const char* kOnlyQuery =
-    "This server answers only repository(owner:, name:) { release(tagName:) { databaseId isDraft ... } }";
 
 }  // namespace
 
-void Service::graphql(httplib::Response& res, const Auth& auth, const std::string& body) {
+void Service::graphql(httplib::Response& res, const BaseUrls& base, const Auth& auth, const std::string& body) {
   const json request = json::parse(body, nullptr, false);
   if (request.is_discarded() || !request.is_object() || !request.contains("query") || !request["query"].is_string()) {
     send_error(res, 400, "Problems parsing JSON");
     return;
   }
-  const json variables = request.contains("variables") && request["variables"].is_object() ? request["variables"]
-                                                                                            : json::object();
-  std::vector<Token> tokens;
-  std::vector<Field> top;
-  if (!tokenize(request["query"].get<std::string>(), tokens) || !Parser(tokens, variables).document(top)) {
-    send_json(res, 200, graphql_error(std::string("Parse error or unsupported syntax. ") + kOnlyQuery));
+  const json variables = request.contains("variables") ? request["variables"] : json(nullptr);
+  if (!variables.is_null() && !variables.is_object()) {
+    send_json(res, 200, graphql_errors("variables must be an object", "variableMismatch"));
     return;
   }
-  if (top.size() != 1 || top[0].name != "repository" || top[0].selection.size() != 1 ||
-      top[0].selection[0].name != "release" || !top[0].args.count("owner") || !top[0].args.count("name") ||
-      !top[0].selection[0].args.count("tagName")) {
-    send_json(res, 200, graphql_error(kOnlyQuery));
+  const graphql::Document doc = graphql::parse_query(request["query"].get_ref<const std::string&>(), variables);
+  if (!doc.ok()) {
+    send_json(res, 200, graphql_errors(doc.error + ". " + kSupported, "parseError"));
     return;
   }
-  const std::string& owner = top[0].args["owner"];
-  const std::string& name = top[0].args["name"];
-  const Field& release_field = top[0].selection[0];
-  const std::string& tag = release_field.args.at("tagName");
-  if (!valid_owner(owner) || !valid_repo(name) || !store_.find_repo(owner, name)) {
-    json err = graphql_error("Could not resolve to a Repository with the name '" + owner + "/" + name + "'.");
-    err["errors"][0]["type"] = "NOT_FOUND";
-    err["data"] = {{"repository", nullptr}};
-    send_json(res, 200, err);
-    return;
+  Resolution resolution(store_, base, auth.token);
+  try {
+    json out = {{"data", resolution.query(doc.fields)}};
+    if (!resolution.errors().empty()) out["errors"] = resolution.errors();
+    send_json(res, 200, out);
+  } catch (const Unsupported& u) {
+    send_json(res, 200, graphql_errors(u.message + ". " + kSupported, u.code));
   }
-  ReleasePtr r = valid_tag(tag) ? store_.release_by_tag(owner, name, tag) : nullptr;
-  if (r && r->draft && !auth.who) r = nullptr;
-  json release = nullptr;
-  if (r) {
-    release = json::object();
-    const ReleasePtr latest = store_.latest(owner, name);
-    for (const Field& f : release_field.selection) {
-      if (!f.selection.empty()) {
-        send_json(res, 200, graphql_error("Field '" + f.name + "' is not supported here. " + kOnlyQuery));
-        return;
-      }
-      if (f.name == "databaseId") release[f.name] = r->id;
-      else if (f.name == "id") release[f.name] = "RE_" + std::to_string(r->id);
-      else if (f.name == "isDraft") release[f.name] = r->draft;
-      else if (f.name == "isPrerelease") release[f.name] = r->prerelease;
-      else if (f.name == "isLatest") release[f.name] = latest && latest->id == r->id;
-      else if (f.name == "tagName") release[f.name] = r->tag_name;
-      else if (f.name == "name") release[f.name] = r->name;
-      else if (f.name == "description") release[f.name] = r->body;
-      else if (f.name == "createdAt") release[f.name] = iso8601(r->created_at);
-      else if (f.name == "publishedAt") release[f.name] = r->published_at ? json(iso8601(r->published_at)) : json(nullptr);
-      else if (f.name == "__typename") release[f.name] = "Release";
-      else {
-        send_json(res, 200, graphql_error("Field '" + f.name + "' doesn't exist on type 'Release' here. " + kOnlyQuery));
-        return;
-      }
-    }
-  }
-  send_json(res, 200, {{"data", {{"repository", {{"release", release}}}}}});
 }
 
 }  // namespace vt132::server

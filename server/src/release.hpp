@@ -43,6 +43,7 @@ struct Release {
   bool prerelease = false;
   int64_t created_at = 0;
   int64_t published_at = 0;  // 0 while a draft
+  int64_t updated_at = 0;    // the last change to the release or its asset list
   // Non-zero on the one release explicitly set as latest (make_latest; stores written before
   // that rule may hold several, the highest wins). The rules: release_rules.hpp.
   uint64_t latest_seq = 0;

@@ -1,5 +1,6 @@
 #include "release_codec.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -62,6 +63,8 @@ Release release_fields_from_disk(const json& j) {
   r.prerelease = j.at("prerelease").get<bool>();
   r.created_at = j.at("created_at").get<int64_t>();
   r.published_at = j.at("published_at").get<int64_t>();
+  // Stores written before updated_at was kept: the last change known is the publication.
+  r.updated_at = j.contains("updated_at") ? j.at("updated_at").get<int64_t>() : std::max(r.created_at, r.published_at);
   r.latest_seq = j.at("latest_seq").get<uint64_t>();
   r.author = j.at("author").get<std::string>();
   require(valid_tag(r.tag_name), "tag_name is invalid");
@@ -101,6 +104,7 @@ std::string release_to_disk(const Release& r) {
               {"prerelease", r.prerelease},
               {"created_at", r.created_at},
               {"published_at", r.published_at},
+              {"updated_at", r.updated_at},
               {"latest_seq", r.latest_seq},
               {"author", r.author},
               {"assets", assets}}
@@ -117,6 +121,22 @@ Release release_from_disk(const std::vector<uint8_t>& bytes, uint64_t id) {
   }
   require(r.id == id, "its id " + std::to_string(r.id) + " is not its directory's " + std::to_string(id));
   return r;
+}
+
+std::string tags_to_disk(const std::vector<std::string>& tags) { return json{{"tags", tags}}.dump(); }
+
+std::vector<std::string> tags_from_disk(const std::vector<uint8_t>& bytes, size_t max_tags) {
+  const json j = parse(bytes);
+  require(j.contains("tags") && j["tags"].is_array(), "\"tags\" is missing or not a list");
+  require(j["tags"].size() <= max_tags, "more than " + std::to_string(max_tags) + " tags");
+  std::vector<std::string> tags;
+  std::set<std::string> seen;
+  for (const json& t : j["tags"]) {
+    require(t.is_string() && valid_tag(t.get<std::string>()), "a tag is not a valid tag name");
+    require(seen.insert(t.get<std::string>()).second, "tag " + t.get<std::string>() + " is listed twice");
+    tags.push_back(t.get<std::string>());
+  }
+  return tags;
 }
 
 std::string repo_to_disk(const Repo& repo) { return json{{"owner", repo.owner}, {"name", repo.name}}.dump(); }

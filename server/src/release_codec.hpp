@@ -17,6 +17,12 @@ std::string release_to_disk(const Release& release);
 // such a document, a field is missing or invalid, or its id is not `id`.
 Release release_from_disk(const std::vector<uint8_t>& bytes, uint64_t id);
 
+// tags.json: {"tags": [...]}, the tags a repository keeps after their releases went.
+std::string tags_to_disk(const std::vector<std::string>& tags);
+// DamagedFile when `bytes` is not that document, a tag is invalid or listed twice, or there
+// are more than `max_tags`.
+std::vector<std::string> tags_from_disk(const std::vector<uint8_t>& bytes, size_t max_tags);
+
 std::string repo_to_disk(const Repo& repo);
 // DamagedFile when `bytes` is not {"owner", "name"} with valid names.
 Repo repo_from_disk(const std::vector<uint8_t>& bytes, uint64_t id);

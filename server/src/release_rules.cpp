@@ -147,6 +147,7 @@ bool apply_fields(Release& r, const ReleaseFields& f, int64_t now) {
   if (was_draft && !r.draft) r.published_at = now;
   if (!r.draft && r.published_at == 0) r.published_at = now;
   if (r.draft) r.published_at = 0;
+  r.updated_at = now;
   return was_draft && !r.draft;
 }
 

@@ -44,6 +44,15 @@ Route parse_api(const Segments& s, size_t i) {
     r.kind = RouteKind::Repo;
     return r;
   }
+  if (n == 3 && s[i + 2] == "tags") {
+    r.kind = RouteKind::Tags;
+    return r;
+  }
+  if (n == 6 && s[i + 2] == "git" && s[i + 3] == "refs" && s[i + 4] == "tags" && valid_tag(s[i + 5])) {
+    r.kind = RouteKind::TagRef;
+    r.tag = s[i + 5];
+    return r;
+  }
   if (s[i + 2] != "releases") return not_found();
   if (n == 3) {
     r.kind = RouteKind::Releases;
@@ -97,6 +106,9 @@ const char* route_name(RouteKind kind) {
     case RouteKind::Healthz: return "healthz";
     case RouteKind::Metrics: return "metrics";
     case RouteKind::GraphQL: return "graphql";
+    case RouteKind::ApiRoot: return "api_root";
+    case RouteKind::User: return "user";
+    case RouteKind::RateLimit: return "rate_limit";
     case RouteKind::Repo: return "repo";
     case RouteKind::Releases: return "releases";
     case RouteKind::ReleaseLatest: return "release_latest";
@@ -104,19 +116,37 @@ const char* route_name(RouteKind kind) {
     case RouteKind::ReleaseById: return "release_by_id";
     case RouteKind::ReleaseAssets: return "release_assets";
     case RouteKind::Asset: return "asset";
+    case RouteKind::Tags: return "tags";
+    case RouteKind::TagRef: return "tag_ref";
     case RouteKind::Download: return "download";
     case RouteKind::LatestDownload: return "latest_download";
     case RouteKind::RepoPage: return "repo_page";
+    case RouteKind::ReleasePage: return "release_page";
+    case RouteKind::LatestPage: return "latest_page";
     case RouteKind::RootAsset: return "root_asset";
   }
   return "not_found";
 }
 
+// Calls that name no repository, at the root or under /api/v3 (s[i] is the first segment
+// after the prefix).
+Route parse_root_call(std::string_view segment) {
+  Route r;
+  if (segment == "user") r.kind = RouteKind::User;
+  else if (segment == "rate_limit") r.kind = RouteKind::RateLimit;
+  return r;
+}
+
 Route parse_route(std::string_view path) {
   if (path.size() > kMaxPathLength) return not_found();
+  Route r;
+  // gh asks for the API root with its trailing slash, which split() refuses.
+  if (path == "/api/v3/" || path == "/api/v3") {
+    r.kind = RouteKind::ApiRoot;
+    return r;
+  }
   Segments s;
   if (!split(path, s)) return not_found();
-  Route r;
   if (s.count == 0) {
     r.kind = RouteKind::Home;
     return r;
@@ -126,6 +156,8 @@ Route parse_route(std::string_view path) {
       r.kind = RouteKind::Healthz;
     } else if (s[0] == "metrics") {
       r.kind = RouteKind::Metrics;
+    } else if (parse_root_call(s[0]).kind != RouteKind::NotFound) {
+      return parse_root_call(s[0]);
     } else if (valid_asset_name(s[0])) {
       r.kind = RouteKind::RootAsset;
       r.name = s[0];
@@ -139,6 +171,7 @@ Route parse_route(std::string_view path) {
       return r;
     }
     if ((s[1] == "v3" || s[1] == "uploads") && s.count > 2 && s[2] == "repos") return parse_api(s, 3);
+    if (s[1] == "v3" && s.count == 3) return parse_root_call(s[2]);
     return not_found();
   }
   // Browser-style paths: /{o}/{r}[/releases[/download/{tag}/{name} | /latest/download/{name}]]
@@ -150,6 +183,15 @@ Route parse_route(std::string_view path) {
     return r;
   }
   if (s[2] != "releases") return not_found();
+  if (s.count == 4 && s[3] == "latest") {
+    r.kind = RouteKind::LatestPage;
+    return r;
+  }
+  if (s.count == 5 && s[3] == "tag" && valid_tag(s[4])) {
+    r.kind = RouteKind::ReleasePage;
+    r.tag = s[4];
+    return r;
+  }
   if (s.count == 6 && s[3] == "download" && valid_tag(s[4]) && valid_asset_name(s[5])) {
     r.kind = RouteKind::Download;
     r.tag = s[4];

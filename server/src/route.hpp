@@ -14,6 +14,9 @@ enum class RouteKind {
   Healthz,         // /healthz
   Metrics,         // /metrics
   GraphQL,         // /api/graphql
+  ApiRoot,         // /api/v3 and /api/v3/: GitHub's root object of URL templates
+  User,            // {api}/user: who the token is
+  RateLimit,       // {api}/rate_limit
   Repo,            // {api}/repos/{o}/{r}
   Releases,        // {api}/repos/{o}/{r}/releases       GET list, POST create
   ReleaseLatest,   // .../releases/latest
@@ -21,10 +24,15 @@ enum class RouteKind {
   ReleaseById,     // .../releases/{id}                  GET PATCH DELETE
   ReleaseAssets,   // .../releases/{id}/assets           GET list, POST upload
   Asset,           // .../releases/assets/{id}           GET PATCH DELETE
+  Tags,            // {api}/repos/{o}/{r}/tags
+  TagRef,          // {api}/repos/{o}/{r}/git/refs/tags/{tag}   DELETE
   Download,        // /{o}/{r}/releases/download/{tag}/{name}
   LatestDownload,  // /{o}/{r}/releases/latest/download/{name}
   RepoPage,        // /{o}/{r} and /{o}/{r}/releases     HTML
-  RootAsset,       // /{name}: the --repo's latest asset (older firmware's /VT132.bin)
+  ReleasePage,     // /{o}/{r}/releases/tag/{tag}         HTML (a release's html_url)
+  LatestPage,      // /{o}/{r}/releases/latest            HTML
+  RootAsset,       // /{name}: the --repo's latest asset (older firmware's /VT132.bin);
+                   // "user", "rate_limit", "healthz" and "metrics" are taken by the routes above
 };
 
 // The name used in logs and metric labels.
@@ -44,7 +52,7 @@ struct Route {
 
 // `path` is the percent-decoded path without the query string. The API is served at `/`,
 // `/api/v3` and (for uploads and everything else, as some clients send all calls there)
-// `/api/uploads`.
+// `/api/uploads`. Asset names in download paths are the stored (normalised) names.
 Route parse_route(std::string_view path);
 
 }  // namespace vt132::server

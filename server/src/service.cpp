@@ -99,6 +99,7 @@ Service::Auth Service::authenticate(const httplib::Request& req, const Route& ro
       } else {
         auth.scope = info->repos;
       }
+      auth.token = info;
     }
   } catch (const TokenFileError& e) {
     spdlog::error("{}; no token can be checked until it is repaired", e.what());
@@ -179,6 +180,20 @@ void Service::handle(const httplib::Request& req, httplib::Response& res, bool s
       if (!get) break;
       page(req, res, route, secure);
       return;
+    case RouteKind::ReleasePage:
+    case RouteKind::LatestPage:
+      if (!get) break;
+      release_page(res, route, base_urls(req, secure));
+      return;
+    case RouteKind::ApiRoot:
+    case RouteKind::User:
+    case RouteKind::RateLimit: {
+      if (!get) break;
+      const Auth auth = authenticate(req, route);
+      if (reject_credentials(auth, res)) return;
+      api_root_call(res, route, base_urls(req, secure), auth);
+      return;
+    }
     case RouteKind::Download:
     case RouteKind::LatestDownload:
     case RouteKind::RootAsset:
@@ -191,7 +206,9 @@ void Service::handle(const httplib::Request& req, httplib::Response& res, bool s
     case RouteKind::ReleaseByTag:
     case RouteKind::ReleaseById:
     case RouteKind::ReleaseAssets:
-    case RouteKind::Asset: {
+    case RouteKind::Asset:
+    case RouteKind::Tags:
+    case RouteKind::TagRef: {
       const Auth auth = authenticate(req, route);
       if (reject_credentials(auth, res)) return;
       if (get) {
@@ -256,7 +273,7 @@ void Service::handle_with_body(const httplib::Request& req, httplib::Response& r
     return;
   }
   if (graphql_post) {
-    graphql(res, auth, body);
+    graphql(res, base_urls(req, secure), auth, body);
     return;
   }
   const BaseUrls base = base_urls(req, secure);

@@ -59,6 +59,7 @@ class Service {
     bool presented = false;          // an Authorization header was sent
     std::optional<std::string> who;  // the token's name when it is valid for the route's repository
     std::vector<std::string> scope;  // set when a valid token is limited to other repositories
+    std::optional<TokenInfo> token;  // the valid token presented, whatever it may write to
     std::string token_file_error;    // set when the server could not read its token file
   };
   // The token presented, checked against the repository `route` names.
@@ -74,6 +75,8 @@ class Service {
   void api_get(const httplib::Request& req, httplib::Response& res, const Route& route, const BaseUrls& base,
                const Auth& auth);
   void api_delete(httplib::Response& res, const Route& route, const Auth& auth);
+  // /api/v3/, /user and /rate_limit: the calls clients make to learn who and where they are.
+  void api_root_call(httplib::Response& res, const Route& route, const BaseUrls& base, const Auth& auth);
   void api_create_release(const httplib::Request& req, httplib::Response& res, const Route& route,
                           const BaseUrls& base, const Auth& auth, const std::string& body);
   void api_update_release(httplib::Response& res, const Route& route, const BaseUrls& base, const Auth& auth,
@@ -84,18 +87,19 @@ class Service {
                   const Auth& auth, const httplib::ContentReader& reader);
   // The JSON GETs, cacheable: fills body/link or returns an HTTP error status.
   int api_get_json(const httplib::Request& req, const Route& route, const BaseUrls& base, bool see_drafts,
-                   ResponseCache::Entry& out);
+                   BodyFormat format, ResponseCache::Entry& out);
 
   // downloads.cpp
   void download(const httplib::Request& req, httplib::Response& res, const Route& route);
   void serve_asset(const httplib::Request& req, httplib::Response& res, const Repo& repo, const Release& release,
                    const Asset& asset);
 
-  // html_page.cpp
+  // html_page.cpp: the repository pages; release_page.cpp: one release's page (html_url)
   void page(const httplib::Request& req, httplib::Response& res, const Route& route, bool secure);
+  void release_page(httplib::Response& res, const Route& route, const BaseUrls& base);
 
   // graphql.cpp
-  void graphql(httplib::Response& res, const Auth& auth, const std::string& body);
+  void graphql(httplib::Response& res, const BaseUrls& base, const Auth& auth, const std::string& body);
 
   const ServerConfig& config_;
   Store& store_;

@@ -118,6 +118,27 @@ void Store::replace_release(RepoState& repo, ReleasePtr release) {
   bump();
 }
 
+void Store::save_kept_tags(RepoState& repo, std::vector<std::string> tags) {
+  host::write_file_atomic(repo.dir / "tags.json", tags_to_disk(tags), kStoreFileMode);
+  repo.kept_tags = std::move(tags);
+  bump();
+}
+
+void Store::keep_dropped_tag(RepoState& repo, const Release& old, const Release* now) {
+  if (old.draft) return;  // a draft made no tag
+  if (now != nullptr && !now->draft && now->tag_name == old.tag_name) return;
+  const std::vector<std::string>& kept = repo.kept_tags;
+  if (std::find(kept.begin(), kept.end(), old.tag_name) != kept.end()) return;
+  if (kept.size() >= kMaxKeptTags) {
+    // Refusing the delete would be worse than forgetting the oldest tag; say so.
+    spdlog::warn("{}/{}: more than {} kept tags, forgetting {}", repo.repo.owner, repo.repo.name, kMaxKeptTags,
+                 kept.front());
+  }
+  std::vector<std::string> tags(kept.size() >= kMaxKeptTags ? kept.begin() + 1 : kept.begin(), kept.end());
+  tags.push_back(old.tag_name);
+  save_kept_tags(repo, std::move(tags));
+}
+
 std::vector<LatestSeqChange> Store::plan_latest(const RepoState& repo, Release* subject, uint64_t subject_id,
                                                 MakeLatest make_latest, bool published_now) {
   const ReleasePtr after = subject == nullptr ? nullptr : std::make_shared<const Release>(*subject);
@@ -199,6 +220,43 @@ ReleasePtr Store::release_by_tag(std::string_view owner, std::string_view name, 
   return nullptr;
 }
 
+std::vector<std::string> Store::tags(std::string_view owner, std::string_view name) const {
+  std::shared_lock lock(mutex_);
+  std::vector<std::string> out;
+  const RepoState* s = find_state(owner, name);
+  if (s == nullptr) return out;
+  for (auto it = s->releases.rbegin(); it != s->releases.rend(); ++it) {
+    if (!(*it)->draft) out.push_back((*it)->tag_name);
+  }
+  for (auto it = s->kept_tags.rbegin(); it != s->kept_tags.rend(); ++it) {
+    if (std::find(out.begin(), out.end(), *it) == out.end()) out.push_back(*it);
+  }
+  return out;
+}
+
+bool Store::tag_exists(std::string_view owner, std::string_view name, std::string_view tag) const {
+  const std::vector<std::string> all = tags(owner, name);
+  return std::find(all.begin(), all.end(), tag) != all.end();
+}
+
+void Store::delete_tag(std::string_view owner, std::string_view name, std::string_view tag) {
+  std::unique_lock lock(mutex_);
+  RepoState* repo = find_state(owner, name);
+  if (repo == nullptr) throw StoreError(StoreError::NotFound, "Reference", "", "Not Found");
+  for (const ReleasePtr& r : repo->releases) {
+    if (!r->draft && r->tag_name == tag) {
+      throw StoreError(StoreError::Invalid, "Reference", "ref",
+                       "Tag " + std::string(tag) + " is used by release " + std::to_string(r->id) +
+                           ": delete that release first (gh release delete --cleanup-tag does both)");
+    }
+  }
+  std::vector<std::string> tags = repo->kept_tags;
+  const auto it = std::find(tags.begin(), tags.end(), tag);
+  if (it == tags.end()) throw StoreError(StoreError::NotFound, "Reference", "", "Reference does not exist");
+  tags.erase(it);
+  disk_full_reported([&] { save_kept_tags(*repo, std::move(tags)); });
+}
+
 ReleasePtr Store::latest(std::string_view owner, std::string_view name) const {
   std::shared_lock lock(mutex_);
   const RepoState* s = find_state(owner, name);
@@ -267,6 +325,7 @@ ReleasePtr Store::update_release(std::string_view owner, std::string_view name, 
   const bool published = apply_fields(r, fields, now_seconds());
   const std::vector<LatestSeqChange> marks = plan_latest(*repo, &r, id, fields.make_latest, published);
   return disk_full_reported([&] {
+    keep_dropped_tag(*repo, *old, &r);
     store_marks(*repo, marks, id, true);
     save_release(*repo, r);
     auto ptr = std::make_shared<const Release>(std::move(r));
@@ -286,6 +345,7 @@ void Store::delete_release(std::string_view owner, std::string_view name, uint64
     throw StoreError(StoreError::NotFound, "Release", "", "Not Found");
   }
   const std::vector<LatestSeqChange> marks = plan_latest(*repo, nullptr, id, MakeLatest::Unset, false);
+  disk_full_reported([&] { keep_dropped_tag(*repo, **it, nullptr); });
   // One rename takes the whole release out of view; removing the files can then fail
   // or be interrupted without anything reappearing.
   const fs::path dir = release_dir(*repo, id);
@@ -344,6 +404,7 @@ UploadResult Store::commit_upload(std::string_view owner, std::string_view name,
     a.blob = Blob::map(final_path, a.size);
     Release r = *old;
     r.assets.push_back(a);
+    r.updated_at = a.created_at;
     save_release(*repo, r);  // the asset becomes part of the release here, atomically
     replace_release(*repo, std::make_shared<const Release>(std::move(r)));
     return UploadResult{a, true};
@@ -375,7 +436,7 @@ Asset Store::update_asset(std::string_view owner, std::string_view name, uint64_
   }
   if (new_name) a->name = *new_name;
   if (label) a->label = *label;
-  a->updated_at = now_seconds();
+  a->updated_at = r.updated_at = now_seconds();
   const Asset result = *a;
   disk_full_reported([&] { save_release(*repo, r); });
   replace_release(*repo, std::make_shared<const Release>(std::move(r)));
@@ -393,6 +454,7 @@ void Store::delete_asset(std::string_view owner, std::string_view name, uint64_t
   r.unavailable.erase(std::remove_if(r.unavailable.begin(), r.unavailable.end(),
                                      [&](const UnavailableAsset& u) { return u.asset.id == asset_id; }),
                       r.unavailable.end());
+  r.updated_at = now_seconds();
   disk_full_reported([&] { save_release(*repo, r); });
   replace_release(*repo, std::make_shared<const Release>(std::move(r)));
   // Downloads in progress keep their mapping; the name is free for new bytes now.

@@ -7,6 +7,7 @@
 // a path, so traversal is impossible by construction:
 //   next_id                              the id counter (ids are never reused)
 //   repos/<repo id>/repo.json            {"owner", "name"}
+//   repos/<repo id>/tags.json            tags kept after their release went (below)
 //   repos/<repo id>/releases/<id>/release.json    metadata, the asset list included
 //   repos/<repo id>/releases/<id>/assets/<asset id>   the bytes, immutable once written
 //   tmp/                                 uploads in progress; emptied at start
@@ -14,6 +15,11 @@
 // An upload is streamed to tmp/, fsynced, renamed into assets/ and only then listed in a
 // new release.json (written to a temporary file, fsynced and renamed). A crash leaves at
 // worst an unlisted file, which the next start removes. Published bytes never change.
+//
+// Tags: this server has no git. As on GitHub, publishing a release creates its tag, and
+// deleting the release (or moving it to another tag) keeps the tag until it is deleted
+// itself (DELETE .../git/refs/tags/{tag}); such tags are "kept" in tags.json. A draft's
+// tag does not exist yet, as on GitHub where a draft's tag is created on publication.
 //
 // One process per data directory (DataLock). Readers get immutable snapshots
 // (shared_ptr<const Release>) and never block on disk I/O; writers are serialized.
@@ -52,6 +58,7 @@ class Store {
   static constexpr size_t kMaxReleasesPerRepo = 10000;
   static constexpr size_t kMaxAssetsPerRelease = 1000;
   static constexpr size_t kMaxRepos = 10000;
+  static constexpr size_t kMaxKeptTags = 10000;
 
   // Locks DATA (host::Error naming the holder's pid if another server has it), opens
   // (creating if needed) DATA/store and loads it: what a crash left behind is removed,
@@ -68,6 +75,9 @@ class Store {
   ReleasePtr release_by_tag(std::string_view owner, std::string_view name, std::string_view tag) const;
   // See select_latest (release_rules.hpp): a release with an unavailable asset is never it.
   ReleasePtr latest(std::string_view owner, std::string_view name) const;
+  // Published releases' tags, newest first, then the kept tags, most recently kept first.
+  std::vector<std::string> tags(std::string_view owner, std::string_view name) const;
+  bool tag_exists(std::string_view owner, std::string_view name, std::string_view tag) const;
   // The release holding (serving) asset `asset_id`, or null.
   ReleasePtr release_with_asset(std::string_view owner, std::string_view name, uint64_t asset_id) const;
   // Bumped by every write; cached responses older than it are stale.
@@ -92,12 +102,15 @@ class Store {
                      const std::optional<std::string>& new_name, const std::optional<std::string>& label);
   // Also deletes an unavailable asset (listed, but its file was missing or damaged).
   void delete_asset(std::string_view owner, std::string_view name, uint64_t asset_id);
+  // Deletes a kept tag: NotFound when no such tag, Invalid while a published release carries it.
+  void delete_tag(std::string_view owner, std::string_view name, std::string_view tag);
 
  private:
   struct RepoState {
     Repo repo;
     std::filesystem::path dir;
     std::vector<ReleasePtr> releases;  // ascending id
+    std::vector<std::string> kept_tags;  // oldest kept first
   };
 
   // store_recovery.cpp
@@ -106,6 +119,7 @@ class Store {
   void load_release(RepoState& state, uint64_t id, const std::filesystem::path& dir);
   void load_assets(Release& release, const std::filesystem::path& dir);
   void load_next_id(uint64_t max_id_seen);
+  void load_kept_tags(RepoState& state);
 
   // "owner/name" lower-case: GitHub matches both case-insensitively.
   static std::string repo_key(std::string_view owner, std::string_view name);
@@ -119,6 +133,10 @@ class Store {
   std::filesystem::path release_dir(const RepoState& repo, uint64_t id) const;
   void save_release(const RepoState& repo, const Release& release) const;
   void replace_release(RepoState& repo, ReleasePtr release);
+  // Before `old` is replaced by `now` (null: deleted): keeps the tag `old` made if `now` no
+  // longer carries it, writing tags.json first so a crash after it loses no tag.
+  void keep_dropped_tag(RepoState& repo, const Release& old, const Release* now);
+  void save_kept_tags(RepoState& repo, std::vector<std::string> tags);
   // settle_latest (release_rules.hpp) for an operation on release `subject_id`: `subject` is
   // it as it will be stored (null: deleted) and takes its own new mark here.
   std::vector<LatestSeqChange> plan_latest(const RepoState& repo, Release* subject, uint64_t subject_id,

@@ -17,8 +17,12 @@
 //                    no release.json lists.
 //   delete_asset     release.json rewritten without the asset, then the file removed: an
 //                    asset file that no release.json lists.
-//   delete_release   the release directory renamed to tmp/deleted-<id>, then removed:
-//                    tmp/deleted-<id>, part-removed.
+//   delete_release   tags.json rewritten keeping the release's tag (as update_release does
+//                    when a published release leaves its tag), then the release directory
+//                    renamed to tmp/deleted-<id>, then removed: a ".tags.json.tmpN", a kept
+//                    tag whose release is still there (harmless: a tag exists either way),
+//                    or tmp/deleted-<id>, part-removed.
+//   DELETE git/refs/tags/X   tags.json rewritten: a ".tags.json.tmpN".
 //   a quarantine     one rename: the file is either still in place or in quarantine/.
 // So at start, and only these, are removed: everything in tmp/, those ".NAME.tmpN" files,
 // those incomplete repository and release directories, and regular files named by an id in
@@ -30,7 +34,8 @@
 //     what to do. Nothing about the file's content is concluded from an error reading it.
 //   - the content is wrong (not the JSON we write, a field invalid, an id that is not its
 //     directory's, an asset whose size is not the listed one): the file (for a bad
-//     release.json or repo.json, its whole directory, so its assets stay with it) is moved
+//     release.json or repo.json, its whole directory, so its assets stay with it; a bad
+//     tags.json alone: the repository then lists only its releases' tags) is moved
 //     to quarantine/<UTC time>/<its path under store/>, logged as an error, counted in
 //     vt132_store_quarantined_files_total and shown on the HTML page.
 //   - a release whose asset is missing or was quarantined stays, with that asset listed as
@@ -180,6 +185,7 @@ void Store::load_repo(uint64_t id, const fs::path& dir) {
   for (const auto& [release_id, release_dir] : id_entries(dir / "releases")) {
     load_release(*state, release_id, release_dir);
   }
+  load_kept_tags(*state);
   const std::string key = repo_key(state->repo.owner, state->repo.name);
   repos_[key] = std::move(state);
 }
@@ -235,6 +241,17 @@ void Store::load_assets(Release& r, const fs::path& dir) {
     if (ids.count(id) == 0 && fs::is_regular_file(fs::symlink_status(file))) {
       remove_leftover(file, "an asset file its release.json does not list");
     }
+  }
+}
+
+void Store::load_kept_tags(RepoState& state) {
+  remove_write_temps(state.dir, "tags.json");
+  const fs::path file = state.dir / "tags.json";
+  try {
+    const std::optional<std::vector<uint8_t>> bytes = read_metadata(file);
+    if (bytes) state.kept_tags = tags_from_disk(*bytes, kMaxKeptTags);  // none kept yet otherwise
+  } catch (const DamagedFile& e) {
+    quarantine_.move(file, "tags.json: " + std::string(e.what()));
   }
 }
 

@@ -52,6 +52,28 @@ TEST_SUITE("server_route") {
     CHECK(parse_route("/api/graphql").kind == RouteKind::GraphQL);
     CHECK(parse_route("/vt132/firmware").kind == RouteKind::RepoPage);
     CHECK(parse_route("/vt132/firmware/releases").kind == RouteKind::RepoPage);
+    const Route page = parse_route("/vt132/firmware/releases/tag/V1.2.0");
+    CHECK(page.kind == RouteKind::ReleasePage);
+    CHECK(page.tag == "V1.2.0");
+    CHECK(parse_route("/vt132/firmware/releases/latest").kind == RouteKind::LatestPage);
+  }
+
+  TEST_CASE("the calls that name no repository: the API root (gh auth status), /user and /rate_limit") {
+    CHECK(parse_route("/api/v3/").kind == RouteKind::ApiRoot);
+    CHECK(parse_route("/api/v3").kind == RouteKind::ApiRoot);
+    for (const std::string prefix : {"", "/api/v3"}) {
+      CHECK(parse_route(prefix + "/user").kind == RouteKind::User);
+      CHECK(parse_route(prefix + "/rate_limit").kind == RouteKind::RateLimit);
+    }
+  }
+
+  TEST_CASE("tags: the list and one tag's ref (gh release delete --cleanup-tag)") {
+    CHECK(parse_route("/api/v3/repos/vt132/firmware/tags").kind == RouteKind::Tags);
+    const std::string path = "/api/v3/repos/vt132/firmware/git/refs/tags/V1.0.0";
+    const Route ref = parse_route(path);
+    CHECK(ref.kind == RouteKind::TagRef);
+    CHECK(ref.tag == "V1.0.0");
+    CHECK(ref.owner == "vt132");
   }
 
   TEST_CASE("traversal and malformed paths route nowhere") {
@@ -64,7 +86,10 @@ TEST_SUITE("server_route") {
                             "/repos/vt132/firmware/releases/0", "/repos/vt132/firmware/releases/01",
                             "/repos/vt132/firmware/releases/-1/assets", "/repos/vt132/firmware/releases/assets/x",
                             "/repos/vt132/firmware/releases/tags/..", "/repos/vt132/firmware/releases/1/2/3",
-                            "/api/v4/repos/vt132/firmware", "/api/graphql/x", "/repos/vt132/firmware/tags"}) {
+                            "/api/v4/repos/vt132/firmware", "/api/graphql/x", "/repos/vt132/firmware/tags/x",
+                            "/repos/vt132/firmware/git/refs/tags/..", "/repos/vt132/firmware/git/refs/heads/main",
+                            "/api/v3//", "/api/v3/users", "/vt132/firmware/releases/tag/..",
+                            "/vt132/firmware/releases/tag", "/vt132/firmware/releases/latest/x"}) {
       CHECK_MESSAGE(parse_route(bad).kind == RouteKind::NotFound, bad);
     }
     CHECK(parse_route(std::string("/vt132/firmware/releases/download/V1/a\0b", 40)).kind == RouteKind::NotFound);
