@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git ca-certificates openssl curl
   libssl-dev libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libspdlog-dev doctest-dev
+  libdivsufsort-dev libcmark-dev bsdiff
+  gh hub python3-github
   clang-14 libclang-rt-14-dev
   gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
   nginx-light wrk tmux jq picocom help2man python3 stress-ng
