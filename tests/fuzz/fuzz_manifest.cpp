@@ -18,6 +18,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > vt132::core::kMaxManifestSize || m.schema != 1) __builtin_trap();
   if (std::strlen(m.version) > vt132::core::kMaxManifestString) __builtin_trap();
   if (std::strcmp(m.channel, "stable") != 0 && std::strcmp(m.channel, "beta") != 0) __builtin_trap();
+  if (m.patch_count > vt132::core::kMaxManifestPatches) __builtin_trap();
+  if (m.patch_count > 0 && m.delta != vt132::core::kManifestDeltaFormat) __builtin_trap();
+  for (size_t i = 0; i < m.patch_count; ++i) {
+    if (m.patches[i].size == 0 || std::strlen(m.patches[i].asset) > vt132::core::kMaxManifestString) __builtin_trap();
+  }
   char ts[21];
   vt132::core::format_utc_timestamp(m.expires, ts);
   int64_t back = -1;
