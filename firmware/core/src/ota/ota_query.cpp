@@ -13,10 +13,11 @@ constexpr uint64_t kMaxReleaseDocument = 1024 * 1024;
 
 struct QueryWork {
   QueryWork(const OtaPorts& ports, const OtaConfig& c)
-      : guard(ports.clock, c.transfer), http(ports.net, ports.clock, c.timeout_ms, rx, sizeof rx),
+      : heap(ports.heap), guard(ports.clock, c.transfer), http(ports.net, ports.clock, c.timeout_ms, rx, sizeof rx),
         scanner(c.image_asset_name, c.allow_prerelease) {
     http.set_guard(&guard);
   }
+  CountingAllocator& heap;
   uint8_t rx[1024];  // what one network read takes: a document is read through, not kept
   TransferGuard guard;
   HttpClient http;
@@ -47,16 +48,18 @@ OtaResult read_next(QueryWork& w, size_t& n) {
 OtaResult query_image(QueryWork& w, size_t n, OtaQuery& out) {
   ImagePolicy policy;
   policy.require_hash = false;  // only the start is read here; install checks the rest
-  ImageStream stream(policy);
+  // On the heap, not the stack: an ImageStream is over 1 KiB.
+  Scoped<ImageStream> stream(w.heap, policy);
+  if (!stream) return fail(UpdateError::NoMemory);
   for (;;) {
-    const ImageError e = stream.feed(w.buf, n);
+    const ImageError e = stream->feed(w.buf, n);
     if (e != ImageError::Ok && e <= ImageError::TooLarge) return fail(UpdateError::BadImage);
-    if (stream.info().has_app_desc) break;
+    if (stream->info().has_app_desc) break;
     const OtaResult r = read_next(w, n);
     if (!r.ok()) return r;
     if (n == 0) return fail(UpdateError::Truncated);
   }
-  if (parse_version(stream.info().app.version, out.version) != VersionError::Ok) {
+  if (parse_version(stream->info().app.version, out.version) != VersionError::Ok) {
     return fail(UpdateError::BadImage);
   }
   out.direct_image = true;
