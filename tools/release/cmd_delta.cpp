@@ -5,7 +5,7 @@
 #include <string>
 
 #include "commands.hpp"
-#include "vt132/core/delta/patch_format.hpp"
+#include "vt132/core/delta/patch_applier.hpp"
 #include "vt132/core/sha256.hpp"
 #include "vt132/host/delta_encoder.hpp"
 #include "vt132/host/error.hpp"
@@ -63,7 +63,8 @@ void apply(const DeltaOptions& o) {
   const auto result = host::apply_patch(base, patch);
   host::write_file_atomic(o.out, result.data(), result.size());
   std::cout << o.out << ": " << result.size() << " bytes, sha256:" << sha256_hex(result)
-            << " (size and SHA-256 match the patch header)\n";
+            << " (size and SHA-256 match the patch header)\n"
+            << "  applied as a device does: " << delta::kPatchApplierStateSize << " bytes of applier state, no heap\n";
 }
 
 }  // namespace
