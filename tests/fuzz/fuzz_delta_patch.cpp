@@ -67,8 +67,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   io.read_base = read_base;
   io.write_result = write_result;
   io.ctx = &sink;
-  applier.begin(io, kBaseSize, 1u << 20);
-  const size_t chunk = 1 + (control >> 1) % 97;
+  // The high bit: the caller vouches for the base (as a device that hashed its running image).
+  delta::BaseIdentity known;
+  known.size = kBaseSize;
+  known.sha256 = vt132::core::Sha256::of(base.data(), base.size());
+  applier.begin(io, kBaseSize, 1u << 20, (control & 0x80) ? &known : nullptr);
+  const size_t chunk = 1 + (control >> 1 & 0x3F) % 61;
   delta::PatchError e = delta::PatchError::Ok;
   for (size_t at = 0; at < patch.size() && e == delta::PatchError::Ok; at += chunk) {
     e = applier.feed(patch.data() + at, patch.size() - at < chunk ? patch.size() - at : chunk);

@@ -73,6 +73,7 @@ struct Run {
   const Bytes* base = nullptr;
   Bytes out;
   size_t sink_calls = 0;
+  size_t base_reads = 0;
   bool base_read_out_of_range = false;
   delta::PatchError error = delta::PatchError::Ok;
 };
@@ -84,6 +85,7 @@ bool read_base(void* ctx, uint32_t offset, uint8_t* buf, size_t len) {
     return false;
   }
   std::memcpy(buf, r->base->data() + offset, len);
+  ++r->base_reads;
   return true;
 }
 
@@ -94,7 +96,7 @@ bool write_result(void* ctx, const uint8_t* data, size_t len) {
   return true;
 }
 
-Run run_patch(const Bytes& base, const Bytes& patch, size_t chunk = 1000) {
+Run run_patch(const Bytes& base, const Bytes& patch, size_t chunk = 1000, const delta::BaseIdentity* known = nullptr) {
   Run run;
   run.base = &base;
   delta::PatchIo io;
@@ -102,7 +104,7 @@ Run run_patch(const Bytes& base, const Bytes& patch, size_t chunk = 1000) {
   io.write_result = write_result;
   io.ctx = &run;
   auto applier = std::make_unique<delta::PatchApplier>();
-  applier->begin(io, static_cast<uint32_t>(base.size()), delta::kMaxPatchImageSize);
+  applier->begin(io, static_cast<uint32_t>(base.size()), delta::kMaxPatchImageSize, known);
   for (size_t at = 0; at < patch.size() && run.error == delta::PatchError::Ok; at += chunk) {
     run.error = applier->feed(patch.data() + at, std::min(chunk, patch.size() - at));
   }
@@ -231,6 +233,28 @@ TEST_CASE("a patch for another base is refused from the header hash before any o
   CHECK(run_patch(shorter, patch).error == delta::PatchError::BaseTooLarge);
   CHECK_THROWS_WITH_AS(host::apply_patch(other, patch),
                        doctest::Contains("base image differs from the one the patch was made for"), host::Error);
+}
+
+TEST_CASE("a base identity the device already knows replaces the base read and still refuses another base") {
+  std::mt19937 rng(10);
+  const Bytes base = code_like(rng, 20000);
+  const Bytes result = edited(rng, base, 3);
+  const Bytes patch = host::make_patch(base, result);
+  delta::BaseIdentity known;
+  known.size = static_cast<uint32_t>(base.size());
+  known.sha256 = vt132::core::Sha256::of(base.data(), base.size());
+  const Run hashed = run_patch(base, patch);
+  const Run trusted = run_patch(base, patch, 1000, &known);
+  REQUIRE(trusted.error == delta::PatchError::Ok);
+  CHECK(trusted.out == result);
+  CHECK(trusted.base_reads < hashed.base_reads);  // no pass over the whole base first
+  known.sha256[0] ^= 1;
+  const Run other = run_patch(base, patch, 1000, &known);
+  CHECK(other.error == delta::PatchError::BaseMismatch);
+  CHECK(other.sink_calls == 0);
+  known.sha256[0] ^= 1;
+  known.size -= 1;
+  CHECK(run_patch(base, patch, 1000, &known).error == delta::PatchError::BaseMismatch);
 }
 
 TEST_CASE("instructions that reach outside the base or past the result are refused") {

@@ -6,8 +6,11 @@
 
 namespace vt132::core::delta {
 
-void PatchApplier::begin(const PatchIo& io, uint32_t base_capacity, uint32_t result_capacity) {
+void PatchApplier::begin(const PatchIo& io, uint32_t base_capacity, uint32_t result_capacity,
+                         const BaseIdentity* known_base) {
   io_ = io;
+  base_known_ = known_base != nullptr;
+  known_base_ = known_base ? *known_base : BaseIdentity{};
   base_capacity_ = base_capacity;
   result_capacity_ = result_capacity;
   error_ = PatchError::Ok;
@@ -56,6 +59,10 @@ PatchError PatchApplier::take_header(const uint8_t*& data, size_t& len) {
 // The whole base is hashed before the first result byte: a patch for another base must not
 // write anything.
 PatchError PatchApplier::check_base() {
+  if (base_known_) {
+    const bool same = known_base_.size == header_.base_size && known_base_.sha256 == header_.base_sha256;
+    return same ? PatchError::Ok : PatchError::BaseMismatch;
+  }
   Sha256 hash;
   for (uint32_t at = 0; at < header_.base_size; at += kChunk) {
     const uint32_t n = header_.base_size - at < kChunk ? header_.base_size - at : kChunk;

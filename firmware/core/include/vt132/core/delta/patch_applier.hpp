@@ -27,11 +27,22 @@ struct PatchIo {
   void* ctx = nullptr;
 };
 
+// The base as its owner already knows it: a device hashes its running image to pick the patch,
+// and hashing 1.1 MB of flash again inside one feed() would stall it.
+struct BaseIdentity {
+  uint32_t size = 0;
+  Sha256Digest sha256{};
+};
+
 class PatchApplier {
  public:
   // base_capacity: bytes readable through read_base (the running slot's size);
-  // result_capacity: the most the target can take (the inactive slot's size).
-  void begin(const PatchIo& io, uint32_t base_capacity, uint32_t result_capacity);
+  // result_capacity: the most the target can take (the inactive slot's size);
+  // known_base: when given, the header's base size and SHA-256 must equal it; when not, the
+  // applier hashes [0, base_size) through read_base as soon as the header is complete.
+  // Either way nothing is written before the base is proven to be the patch's.
+  void begin(const PatchIo& io, uint32_t base_capacity, uint32_t result_capacity,
+             const BaseIdentity* known_base = nullptr);
   PatchError feed(const uint8_t* data, size_t len);
   PatchError finish();
 
@@ -62,6 +73,8 @@ class PatchApplier {
   uint32_t base_capacity_ = 0;
   uint32_t result_capacity_ = 0;
   PatchError error_ = PatchError::Ok;
+  BaseIdentity known_base_;
+  bool base_known_ = false;
   PatchHeader header_;
   bool header_done_ = false;
   bool body_ended_ = false;
