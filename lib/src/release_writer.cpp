@@ -14,6 +14,7 @@
 #include "vt132/host/hex.hpp"
 #include "vt132/host/image_report.hpp"
 #include "vt132/host/manifest_writer.hpp"
+#include "vt132/host/names.hpp"
 #include "vt132/host/patch_apply.hpp"
 #include "vt132/host/signing.hpp"
 
@@ -22,17 +23,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool name_char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.';
-}
-
-bool valid_name_part(const std::string& part, size_t max_len) {
-  if (part.empty() || part.size() > max_len || part == "." || part == "..") return false;
-  return std::all_of(part.begin(), part.end(), name_char);
-}
-
 core::Version parse_tag(const std::string& tag) {
+  if (!names::valid_tag(tag)) throw Error("tag \"" + printable(tag) + "\" is not a tag GitHub and the server accept");
   core::Version version;
   const core::VersionError err = core::parse_version(tag, version);
   if (err != core::VersionError::Ok) {
@@ -246,17 +238,14 @@ void write_release_dir(const fs::path& out, const std::vector<StagedFile>& files
 
 }  // namespace
 
-bool valid_repo_name(const std::string& repo) {
-  const size_t slash = repo.find('/');
-  if (slash == std::string::npos) return false;
-  return valid_name_part(repo.substr(0, slash), 39) && valid_name_part(repo.substr(slash + 1), 100);
-}
+// The rule the server checks too (vt132/host/names.hpp), so a repository create accepts is
+// one the server serves.
+bool valid_repo_name(const std::string& repo) { return names::valid_full_name(repo); }
 
+// A name GitHub (and the server) stores unchanged, so the manifest names the real asset;
+// and short enough for the manifest's fixed-size field on the device.
 bool valid_asset_name(const std::string& name) {
-  if (name.empty() || name.size() > core::kMaxManifestString) return false;
-  // GitHub renames names that start or end with a dot; the manifest must name the real asset.
-  if (name.front() == '.' || name.back() == '.') return false;
-  return std::all_of(name.begin(), name.end(), [](char c) { return name_char(c) || c == '+'; });
+  return names::valid_asset_name(name) && name.size() <= core::kMaxManifestString;
 }
 
 ReleaseSummary create_release(const ReleaseRequest& request) {

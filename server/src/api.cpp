@@ -136,6 +136,17 @@ void run_write(httplib::Response& res, F&& fn) {
   }
 }
 
+// The name an asset named `requested` is stored under (vt132/host/names.hpp), or 422.
+std::string stored_name(const std::string& requested) {
+  const std::optional<std::string> name = normalize_asset_name(requested);
+  if (!name) {
+    throw StoreError(StoreError::Invalid, "ReleaseAsset", "name",
+                     "name must keep at least one letter, digit, '-', '_' or '+' and at most 255 characters once "
+                     "renamed as GitHub does (every other character becomes '.')");
+  }
+  return *name;
+}
+
 // Reads the JSON object of a create/update request; false (and the 4xx sent) otherwise.
 bool parse_object(const std::string& body, json& out, httplib::Response& res) {
   out = json::parse(body, nullptr, false);
@@ -202,9 +213,9 @@ int Service::api_get_json(const httplib::Request& req, const Route& route, const
       return 200;
     }
     case RouteKind::Releases: {
-      // Unlike GET /repos/{o}/{r} above, a list answers 404 for a repository that has no
-      // release yet, as GitHub does for one that does not exist.
-      if (!store_.find_repo(owner, repo)) return 404;
+      // Unlike GET /repos/{o}/{r} above, a list answers 404 for a repository that does not
+      // exist (existing_repo), as GitHub does.
+      if (!existing_repo(owner, repo)) return 404;
       const std::vector<ReleasePtr> all = store_.releases(owner, repo, see_drafts);
       const Page p = page_of(req);
       json arr = json::array();
@@ -252,7 +263,7 @@ int Service::api_get_json(const httplib::Request& req, const Route& route, const
       return 200;
     }
     case RouteKind::Tags: {
-      if (!store_.find_repo(owner, repo)) return 404;
+      if (!existing_repo(owner, repo)) return 404;
       const std::vector<std::string> all = store_.tags(owner, repo);
       const Page p = page_of(req);
       json arr = json::array();
@@ -334,8 +345,10 @@ void Service::api_delete(httplib::Response& res, const Route& route, const Auth&
 
 void Service::api_root_call(httplib::Response& res, const Route& route, const BaseUrls& base, const Auth& auth) {
   set_rate_limit_headers(res);
-  // Every valid token may write (to some repositories at least): GitHub's classic scope for it.
-  if (auth.token) res.set_header("X-OAuth-Scopes", "repo");
+  // Every valid token may write (to some repositories at least): GitHub's classic scope for
+  // it. read:org too, as gh auth status calls a token without it unusable; there are no
+  // organisations here, so reading them grants nothing.
+  if (auth.token) res.set_header("X-OAuth-Scopes", "repo, read:org");
   switch (route.kind) {
     case RouteKind::ApiRoot: send_json(res, 200, api_root_json(base)); return;
     case RouteKind::RateLimit: send_json(res, 200, rate_limit_json()); return;
@@ -395,6 +408,7 @@ void Service::api_update_asset(httplib::Response& res, const Route& route, const
     (std::string(key) == "name" ? name : label) = it->get<std::string>();
   }
   run_write(res, [&] {
+    if (name) name = stored_name(*name);
     const Asset a = store_.update_asset(route.owner, route.repo, route.id, name, label);
     const ReleasePtr r = store_.release_with_asset(route.owner, route.repo, route.id);
     if (!r) throw StoreError(StoreError::NotFound, "ReleaseAsset", "", "Not Found");
@@ -416,14 +430,12 @@ void Service::api_upload(const httplib::Request& req, httplib::Response& res, co
   }
   bool body_read = false;
   run_write(res, [&] {
-    const std::string name = req.get_param_value("name");
+    // Renamed as GitHub does ("My File (x64).zip" -> "My.File.x64.zip"); the answer says
+    // the stored name.
+    const std::string name = stored_name(req.get_param_value("name"));
     const std::string label = req.get_param_value("label");
     std::string content_type = req.get_header_value("Content-Type");
     if (content_type.empty()) content_type = "application/octet-stream";
-    if (!valid_asset_name(name)) {
-      throw StoreError(StoreError::Invalid, "ReleaseAsset", "name",
-                       "name must be a file name of letters, digits, '.', '-', '_', '+', '~' (at most 255)");
-    }
     if (!valid_text(label, kMaxLabelLength, false)) {
       throw StoreError(StoreError::Invalid, "ReleaseAsset", "label", "label is too long or has control characters");
     }

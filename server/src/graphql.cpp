@@ -100,8 +100,9 @@ json graphql_errors(const std::string& message, const std::string& code) {
 // One request's resolution: the store's view at the time and who is asking.
 class Resolution {
  public:
-  Resolution(const Store& store, const BaseUrls& base, const std::optional<TokenInfo>& token)
-      : store_(store), base_(base), token_(token) {}
+  using RepoLookup = std::function<std::optional<Repo>(std::string_view owner, std::string_view name)>;
+  Resolution(const Store& store, RepoLookup lookup, const BaseUrls& base, const std::optional<TokenInfo>& token)
+      : store_(store), lookup_(std::move(lookup)), base_(base), token_(token) {}
 
   json query(const std::vector<Field>& top) {
     return select(top, "Query",
@@ -128,7 +129,7 @@ class Resolution {
     only_args(f, {"owner", "name", "followRenames"});
     const std::string owner = string_arg(f, "owner"), name = string_arg(f, "name");
     const std::optional<Repo> repo =
-        valid_owner(owner) && valid_repo(name) ? store_.find_repo(owner, name) : std::nullopt;
+        valid_owner(owner) && valid_repo(name) ? lookup_(owner, name) : std::nullopt;
     if (!repo) {
       errors_.push_back({{"type", "NOT_FOUND"},
                          {"path", json::array({f.key()})},
@@ -263,6 +264,7 @@ class Resolution {
   }
 
   const Store& store_;
+  RepoLookup lookup_;
   const BaseUrls& base_;
   const std::optional<TokenInfo>& token_;
   json errors_ = json::array();
@@ -288,7 +290,9 @@ void Service::graphql(httplib::Response& res, const BaseUrls& base, const Auth& 
     send_json(res, 200, graphql_errors(doc.error + ". " + kSupported, "parseError"));
     return;
   }
-  Resolution resolution(store_, base, auth.token);
+  Resolution resolution(
+      store_, [this](std::string_view owner, std::string_view name) { return existing_repo(owner, name); }, base,
+      auth.token);
   try {
     json out = {{"data", resolution.query(doc.fields)}};
     if (!resolution.errors().empty()) out["errors"] = resolution.errors();

@@ -1,52 +1,14 @@
 #include "names.hpp"
 
 namespace vt132::server {
-namespace {
-
-bool is_alnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-}  // namespace
-
-bool valid_owner(std::string_view s) {
-  if (s.empty() || s.size() > kMaxOwnerLength || s.front() == '-' || s.back() == '-') return false;
-  char prev = 0;
-  for (char c : s) {
-    if (!is_alnum(c) && c != '-') return false;
-    if (c == '-' && prev == '-') return false;
-    prev = c;
-  }
-  return true;
-}
-
-bool valid_repo(std::string_view s) {
-  if (s.empty() || s.size() > kMaxRepoLength || s == "." || s == "..") return false;
-  for (char c : s) {
-    if (!is_alnum(c) && c != '.' && c != '-' && c != '_') return false;
-  }
-  return true;
-}
-
-bool valid_tag(std::string_view s) {
-  if (s.empty() || s.size() > kMaxTagLength) return false;
-  if (s.front() == '.' || s.front() == '-' || s.back() == '.' || ends_with(s, ".lock")) return false;
-  if (s.find("..") != std::string_view::npos) return false;
-  for (char c : s) {
-    if (!is_alnum(c) && c != '.' && c != '-' && c != '_' && c != '+') return false;
-  }
-  return true;
-}
-
-bool valid_asset_name(std::string_view s) {
+bool stored_asset_name(std::string_view s) {
+  if (valid_asset_name(s)) return true;
+  // The earlier rule: letters, digits, '.', '-', '_', '+', '~'; no leading '.', no "..".
   if (s.empty() || s.size() > kMaxAssetNameLength || s.front() == '.') return false;
   if (s.find("..") != std::string_view::npos) return false;
   for (char c : s) {
-    if (!is_alnum(c) && c != '.' && c != '-' && c != '_' && c != '+' && c != '~') return false;
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && c != '.' && c != '-' && c != '_' && c != '+' && c != '~') return false;
   }
   return true;
 }

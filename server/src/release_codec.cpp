@@ -45,7 +45,7 @@ Asset asset_from_disk(const json& ja) {
   a.updated_at = ja.at("updated_at").get<int64_t>();
   a.uploader = ja.at("uploader").get<std::string>();
   require(a.id >= 1 && a.id <= kMaxId, "asset id " + std::to_string(a.id) + " is out of range");
-  require(valid_asset_name(a.name), "asset name is invalid");
+  require(stored_asset_name(a.name), "asset name is invalid");
   require(valid_text(a.label, kMaxLabelLength, false), "asset label is invalid");
   require(valid_text(a.content_type, 255, false), "asset content_type is invalid");
   require(lower_hex_sha256(a.sha256), "asset sha256 is not 64 lower-case hex digits");

@@ -158,7 +158,7 @@ Route parse_route(std::string_view path) {
       r.kind = RouteKind::Metrics;
     } else if (parse_root_call(s[0]).kind != RouteKind::NotFound) {
       return parse_root_call(s[0]);
-    } else if (valid_asset_name(s[0])) {
+    } else if (stored_asset_name(s[0])) {
       r.kind = RouteKind::RootAsset;
       r.name = s[0];
     }
@@ -192,13 +192,13 @@ Route parse_route(std::string_view path) {
     r.tag = s[4];
     return r;
   }
-  if (s.count == 6 && s[3] == "download" && valid_tag(s[4]) && valid_asset_name(s[5])) {
+  if (s.count == 6 && s[3] == "download" && valid_tag(s[4]) && stored_asset_name(s[5])) {
     r.kind = RouteKind::Download;
     r.tag = s[4];
     r.name = s[5];
     return r;
   }
-  if (s.count == 6 && s[3] == "latest" && s[4] == "download" && valid_asset_name(s[5])) {
+  if (s.count == 6 && s[3] == "latest" && s[4] == "download" && stored_asset_name(s[5])) {
     r.kind = RouteKind::LatestDownload;
     r.name = s[5];
     return r;

@@ -52,6 +52,10 @@ class Service {
                         bool secure);
 
   const ServerConfig& config() const { return config_; }
+  // A repository that exists: one the store holds, or the --repo one before its first
+  // release (as a repository made on GitHub exists before it has releases). Others list
+  // their releases and tags as 404. (GET /repos/{o}/{r} answers for any name: see api.cpp.)
+  std::optional<Repo> existing_repo(std::string_view owner, std::string_view name) const;
   Metrics& metrics() { return metrics_; }
 
  private:

@@ -120,7 +120,7 @@ TEST_SUITE("server_github_api") {
     auto root = cli->Get("/api/v3/", s.auth());
     REQUIRE(root);
     CHECK(root->status == 200);
-    CHECK(root->get_header_value("X-OAuth-Scopes") == "repo");
+    CHECK(root->get_header_value("X-OAuth-Scopes") == "repo, read:org");
     CHECK(json::parse(root->body)["current_user_url"].get<std::string>().find("/api/v3/user") != std::string::npos);
     auto bad = cli->Get("/api/v3/", {{"Authorization", "token nope"}});
     REQUIRE(bad);
@@ -258,14 +258,18 @@ TEST_SUITE("server_github_api") {
     CHECK_FALSE(json::parse(raw->body).contains("body_html"));
   }
 
-  TEST_CASE("a repository never published to: its release and tag lists are 404, GET /repos/{o}/{r} stays 200") {
-    ServerProcess s;
+  TEST_CASE("a repository that does not exist lists as 404; the --repo one exists before its first release") {
+    ServerProcess s({"--repo", "vt132/configured"});
     s.start();
     auto cli = s.https();
     const std::string other = "/api/v3/repos/vt132/nothing";
     CHECK(cli->Get(other + "/releases")->status == 404);
     CHECK(cli->Get(other + "/tags")->status == 404);
     CHECK(cli->Get(other)->status == 200);  // goreleaser-style clients look it up before publishing
+    CHECK(cli->Get("/api/v3/repos/VT132/Configured/releases")->body == "[]");
+    CHECK(cli->Get("/api/v3/repos/vt132/configured/tags")->body == "[]");
+    CHECK(graphql(s, "{ repository(owner: \"vt132\", name: \"configured\") { releases(first: 5) { totalCount } } }",
+                  nullptr)["data"]["repository"]["releases"]["totalCount"] == 0);
     create_release(s, "V1.0.0", false);
     CHECK(cli->Get(kApi + "/releases")->status == 200);
   }
@@ -307,5 +311,38 @@ TEST_SUITE("server_github_api") {
     }
     CHECK(cli->Get("/vt132/firmware/releases/tag/V9.9.9")->status == 404);
     CHECK(cli->Get("/vt132/nothing/releases/latest")->status == 404);
+  }
+
+  TEST_CASE("upload names are renamed as GitHub does and the answer says the stored name (gh release upload)") {
+    ServerProcess s;
+    s.start();
+    const uint64_t id = create_release(s, "V1.0.0", false);
+    auto up = upload(s, id, "My%20File%20(x64).zip", "zip bytes");
+    REQUIRE(up);
+    CHECK(up->status == 201);
+    const json a = json::parse(up->body);
+    CHECK(a["name"] == "My.File.x64.zip");
+    CHECK(a["browser_download_url"].get<std::string>().find("/releases/download/V1.0.0/My.File.x64.zip") !=
+          std::string::npos);
+    auto dl = s.https()->Get("/vt132/firmware/releases/download/V1.0.0/My.File.x64.zip");
+    REQUIRE(dl);
+    CHECK(dl->body == "zip bytes");
+    auto same = upload(s, id, "My%20File%20(x64).zip", "zip bytes");  // the same bytes again: nothing changes
+    REQUIRE(same);
+    CHECK(same->status == 200);
+    auto climb = upload(s, id, "..%2F..%2Fetc%2Fpasswd", "x");
+    REQUIRE(climb);
+    CHECK(climb->status == 201);
+    CHECK(json::parse(climb->body)["name"] == "etc.passwd");
+    auto nothing = upload(s, id, "()", "x");
+    REQUIRE(nothing);
+    CHECK(nothing->status == 422);
+    CHECK(json::parse(nothing->body)["message"].get<std::string>().find("renamed as GitHub does") !=
+          std::string::npos);
+    const uint64_t asset_id = a["id"].get<uint64_t>();
+    auto renamed = s.https()->Patch(kApi + "/releases/assets/" + std::to_string(asset_id), s.auth(),
+                                    R"({"name":"Other name.zip"})", "application/json");
+    REQUIRE(renamed);
+    CHECK(json::parse(renamed->body)["name"] == "Other.name.zip");
   }
 }

@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "names.hpp"
 
@@ -37,17 +39,62 @@ TEST_SUITE("server_names") {
     CHECK(!valid_tag(std::string("V1\0x", 4)));
   }
 
-  TEST_CASE("asset names: file names only, so none can climb out of a directory") {
-    for (const char* ok : {"VT132.bin", "SHA256SUMS", "vt132-manifest.json.sig", "a+b~c_d-e"}) {
+  TEST_CASE("asset names as GitHub stores them: file names only, so none can climb out of a directory") {
+    for (const char* ok : {"VT132.bin", "SHA256SUMS", "vt132-manifest.json.sig", "a+b_c-d.e"}) {
       CHECK_MESSAGE(valid_asset_name(ok), ok);
     }
     for (const char* bad : {"", ".", "..", "../x", "x/../y", "..x", ".hidden", "a/b", "a\\b", "a:b", "a b",
-                            "x\r\ny", "a%2fb"}) {
+                            "x\r\ny", "a%2fb", "a~b", "trailing.", "a@b"}) {
       CHECK_MESSAGE(!valid_asset_name(bad), bad);
     }
     CHECK(!valid_asset_name(std::string("a\0b", 3)));
     CHECK(valid_asset_name(std::string(255, 'n')));
     CHECK(!valid_asset_name(std::string(256, 'n')));
+  }
+
+  TEST_CASE("upload names are renamed as GitHub does: other characters become '.', runs collapse, ends trimmed") {
+    const std::pair<const char*, const char*> cases[] = {
+        {"My File (x64).zip", "My.File.x64.zip"},
+        {"appName(x64)_1.0.0.xx.msi", "appName.x64._1.0.0.xx.msi"},  // as reported from github.com
+        {"The Brain.js", "The.Brain.js"},
+        {"VT132.bin", "VT132.bin"},
+        {"a~b@c:d", "a.b.c.d"},
+        {".hidden", "hidden"},
+        {"trailing...", "trailing"},
+        {"../../etc/passwd", "etc.passwd"},
+        {"..\\..\\boot.ini", "boot.ini"},
+        {"Grüße.txt", "Gr.e.txt"},
+        {"a\r\nb", "a.b"},
+        {"C++ (1).tar.gz", "C++.1.tar.gz"},
+    };
+    for (const auto& [in, out] : cases) {
+      const std::optional<std::string> got = normalize_asset_name(in);
+      REQUIRE_MESSAGE(got, in);
+      CHECK_MESSAGE(*got == out, in);
+      CHECK(valid_asset_name(*got));
+      CHECK(normalize_asset_name(*got) == got);  // a stored name stays as it is
+    }
+    for (const char* nothing_left : {"", ".", "..", "()", "   ", "/", "\xff\xfe"}) {
+      CHECK_MESSAGE(!normalize_asset_name(nothing_left), nothing_left);
+    }
+    CHECK(normalize_asset_name(std::string(255, 'n') + " ") == std::string(255, 'n'));
+    CHECK(!normalize_asset_name(std::string(256, 'n')));
+    CHECK(!normalize_asset_name(std::string(1u << 20, 'n')));  // stops early, bounded work
+  }
+
+  TEST_CASE("names stored by earlier versions ('~', a trailing '.') stay servable, never produced anew") {
+    CHECK(stored_asset_name("a+b~c_d-e"));
+    CHECK(stored_asset_name("trailing."));
+    CHECK(stored_asset_name("VT132.bin"));
+    for (const char* bad : {"", "..", "../x", ".hidden", "a/b", "a b"}) CHECK_MESSAGE(!stored_asset_name(bad), bad);
+  }
+
+  TEST_CASE("owner/name as the release tools check it is the server's rule (create --repo a_b/x is refused)") {
+    CHECK(vt132::host::names::valid_full_name("vt132/firmware"));
+    CHECK(vt132::host::names::valid_full_name("octo-cat/vt132.fw"));
+    for (const char* bad : {"a_b/x", "vt132", "/x", "a/", "a/b/c", "a/..", "-a/x"}) {
+      CHECK_MESSAGE(!vt132::host::names::valid_full_name(bad), bad);
+    }
   }
 
   TEST_CASE("free text must be valid UTF-8 without control characters") {
