@@ -74,16 +74,6 @@ uint32_t slot_for_seq(uint32_t seq, uint32_t ota_app_count) {
   return (seq - 1u) % ota_app_count;
 }
 
-const char* describe(OtaError error) {
-  switch (error) {
-    case OtaError::Ok: return "ok";
-    case OtaError::NoOtaSlots: return "the partition table has no (or too many) OTA app slots";
-    case OtaError::SlotOutOfRange: return "no such OTA slot";
-    case OtaError::SeqExhausted: return "OTA sequence number exhausted";
-  }
-  return "unknown error";
-}
-
 OtaError next_select(const OtaActive& active, uint32_t target_slot, uint32_t ota_app_count, OtaSelectPlan& plan) {
   if (ota_app_count == 0 || ota_app_count > kMaxOtaSlots) return OtaError::NoOtaSlots;
   if (target_slot >= ota_app_count) return OtaError::SlotOutOfRange;

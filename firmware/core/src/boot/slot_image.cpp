@@ -2,41 +2,24 @@
 
 namespace vt132::core::boot {
 
-SlotImage check_slot_image(port::Flash& flash, const PartitionEntry& slot, int expected_chip,
-                           size_t length) {
+SlotImage check_slot_image(port::Flash& flash, const PartitionEntry& slot, int expected_chip) {
   SlotImage result;
   ImagePolicy policy;
   policy.max_size = slot.size;
   policy.expected_chip = expected_chip;
   ImageStream stream(policy);
-  Sha256 file_hash;
   uint8_t buf[512];
-  // The image ends where its own structure says; without a length, stop there.
-  const size_t limit = length ? length : slot.size;
-  size_t pos = 0;
-  while (pos < limit) {
-    const size_t n = limit - pos < sizeof buf ? limit - pos : sizeof buf;
-    if (!flash.read(slot.offset + static_cast<uint32_t>(pos), buf, n)) {
-      result.error = ImageError::Truncated;
-      return result;
-    }
-    if (length) file_hash.update(buf, n);
-    if (stream.stage() != ImageStage::Done) {
-      const ImageError e = stream.feed(buf, n);
-      if (e != ImageError::Ok && e <= ImageError::TooLarge) break;  // structural: stop
-    } else if (!length) {
-      break;
-    }
-    pos += n;
+  for (uint32_t pos = 0; pos < slot.size && stream.stage() != ImageStage::Done; pos += sizeof buf) {
+    const size_t n = slot.size - pos < sizeof buf ? slot.size - pos : sizeof buf;
+    if (!flash.read(slot.offset + pos, buf, n)) return result;  // Truncated: unreadable
+    const ImageError e = stream.feed(buf, n);
+    if (e != ImageError::Ok && e <= ImageError::TooLarge) break;  // structural: stop
   }
   // Whatever followed the image in the last buffer is not part of it: finish() judges the
   // image alone.
   result.error = stream.finish();
   if (result.error == ImageError::Ok && stream.stage() != ImageStage::Done) result.error = ImageError::Truncated;
   result.app = stream.info().app;
-  result.chip_id = stream.info().header.chip_id;
-  result.image_size = stream.info().image_size;
-  if (length) result.file_sha256 = file_hash.finish();
   return result;
 }
 

@@ -11,7 +11,6 @@
 namespace vt132::core {
 
 constexpr size_t kOtaSelectEntrySize = 32;
-constexpr size_t kOtadataSectorSize = 0x1000;  // entry i lives at the start of sector i
 constexpr size_t kOtaSeqLabelSize = 20;
 constexpr uint32_t kOtaSeqErased = 0xFFFFFFFF;  // erased flash: "no entry"
 constexpr uint32_t kNoOtaSlot = 0xFFFFFFFF;
@@ -77,7 +76,6 @@ enum class OtaError {
   SlotOutOfRange,  // target slot >= ota_app_count
   SeqExhausted,    // the next seq would reach 0xFFFFFFFF (the erased value)
 };
-const char* describe(OtaError error);
 
 // What to write to make `target_slot` boot next.
 struct OtaSelectPlan {

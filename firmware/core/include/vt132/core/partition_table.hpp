@@ -167,10 +167,6 @@ size_t ota_app_count(const PartitionTable& table);
 const PartitionEntry* find_ota_slot(const PartitionTable& table, size_t slot);
 // The data/ota partition holding the two otadata select entries.
 const PartitionEntry* find_otadata(const PartitionTable& table);
-// Index of an entry pointer obtained from `table`, for messages.
-inline size_t index_of(const PartitionTable& table, const PartitionEntry* entry) {
-  return static_cast<size_t>(entry - table.entries);
-}
 
 // The VT132 layout (Arduino-ESP32 default, 4 MiB): nvs, otadata, app0 (ota_0),
 // app1 (ota_1), spiffs.

@@ -27,7 +27,8 @@ namespace vt132::core::boot {
 class FlashOtaSlots final : public port::OtaSlots {
  public:
   // `boot` is what run_bootloader decided on this reset: the running slot and the otadata
-  // entry that selected it. `table` must outlive this object.
+  // entry that selected it. `table` is one read_partition_table accepted (otadata and at
+  // least two OTA slots) and must outlive this object.
   FlashOtaSlots(port::Flash& flash, const PartitionTable& table, port::SecureCounter& efuse,
                 const BootResult& boot);
 

@@ -7,23 +7,18 @@
 #include "vt132/core/app_image.hpp"
 #include "vt132/core/partition_table.hpp"
 #include "vt132/core/port/flash.hpp"
-#include "vt132/core/sha256.hpp"
 
 namespace vt132::core::boot {
 
 struct SlotImage {
   ImageError error = ImageError::Truncated;
   AppDescriptor app;
-  uint16_t chip_id = 0;
-  size_t image_size = 0;
-  Sha256Digest file_sha256{};  // of the first `length` bytes, when a length was given
   bool ok() const { return error == ImageError::Ok; }
 };
 
-// Verifies the image at the start of `slot` (structure, checksum, appended SHA-256, chip).
-// With length > 0 it also hashes exactly that many bytes, for comparing with a manifest.
-SlotImage check_slot_image(port::Flash& flash, const PartitionEntry& slot, int expected_chip,
-                           size_t length = 0);
+// Verifies the image at the start of `slot` (structure, checksum, appended SHA-256, chip),
+// reading only as far as the image's own structure says it goes.
+SlotImage check_slot_image(port::Flash& flash, const PartitionEntry& slot, int expected_chip);
 
 // Reads only the app descriptor of the image in `slot` (what esp_ota_get_partition_description
 // does); false when the slot does not start with an app image.
