@@ -137,7 +137,7 @@ int run_simulator(const SimOptions& o) {
     }
     std::fprintf(stderr, "vt132-sim: ready\n");
     while (!g_reset) {
-      serial.wait(5);
+      serial.wait(modem.busy() ? 0 : 5);
       modem.poll();
       if (serial.at_eof()) {
         if (o.flash_stats) {
