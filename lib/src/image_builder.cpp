@@ -97,6 +97,41 @@ class ContentGenerator {
   uint32_t next() { return xorshift(state_); }
 
  private:
+  static constexpr size_t kIdioms = 64;
+  struct Idiom {
+    uint8_t bytes[24];
+    size_t len;
+  };
+
+  // A 2- or 3-byte instruction-like pattern: a skewed opcode byte and small operands.
+  static size_t instruction(uint32_t r, uint8_t (&bytes)[3]) {
+    static constexpr uint8_t kOps[16] = {0x06, 0x0c, 0x1c, 0x20, 0x21, 0x22, 0x30, 0x31,
+                                         0x41, 0x81, 0x91, 0xa2, 0xc0, 0xe5, 0xf0, 0x0d};
+    bytes[0] = kOps[r >> 4 & 15];
+    bytes[1] = static_cast<uint8_t>(r >> 8 & 0x3f);
+    bytes[2] = static_cast<uint8_t>((r >> 16 & 1) ? r >> 20 : 0);
+    return (r & 7) == 0 ? 2 : 3;
+  }
+
+  // The same idioms in every image, as the same compiler makes the same sequences.
+  static const std::vector<Idiom>& idioms() {
+    static const std::vector<Idiom> table = [] {
+      std::vector<Idiom> t(kIdioms);
+      uint32_t state = 0x1D10Au;
+      for (Idiom& idiom : t) {
+        idiom.len = 0;
+        const size_t count = 2 + xorshift(state) % 6;
+        for (size_t i = 0; i < count; ++i) {
+          uint8_t bytes[3];
+          const size_t n = instruction(xorshift(state), bytes);
+          for (size_t k = 0; k < n; ++k) idiom.bytes[idiom.len++] = bytes[k];
+        }
+      }
+      return t;
+    }();
+    return table;
+  }
+
   uint32_t pointer() {
     const SegmentSpec& t = targets_[next() % targets_.size()];
     return t.load_addr + (t.length >= 4 ? (next() % (t.length / 4)) * 4 : 0);
@@ -106,19 +141,23 @@ class ContentGenerator {
     for (int k = 0; k < 4 && p < len; ++k) data[p++] = static_cast<uint8_t>(word >> (8 * k));
   }
 
+  // Compiled code repeats itself: prologues, epilogues, call sequences. One step in ten is one
+  // of a fixed set of such idioms, which brings `xz -9` of an image to 56 %, near the 54 % real
+  // VT132 builds compress to (the instructions alone give 70 %).
   void code(uint8_t* data, size_t len) {
-    static constexpr uint8_t kOps[16] = {0x06, 0x0c, 0x1c, 0x20, 0x21, 0x22, 0x30, 0x31,
-                                         0x41, 0x81, 0x91, 0xa2, 0xc0, 0xe5, 0xf0, 0x0d};
     size_t p = 0;
     while (p < len) {
       if (p % 4 == 0 && next() % 24 == 0) {
         for (uint32_t n = 1 + next() % 4; n > 0; --n) put_word(data, len, p, pointer());
         continue;
       }
-      const uint32_t r = next();
-      const size_t size = (r & 7) == 0 ? 2 : 3;
-      const uint8_t bytes[3] = {kOps[r >> 4 & 15], static_cast<uint8_t>(r >> 8 & 0x3f),
-                                static_cast<uint8_t>((r >> 16 & 1) ? r >> 20 : 0)};
+      if (next() % 10 == 0) {
+        const Idiom& idiom = idioms()[next() % kIdioms];
+        for (size_t k = 0; k < idiom.len && p < len; ++k) data[p++] = idiom.bytes[k];
+        continue;
+      }
+      uint8_t bytes[3];
+      const size_t size = instruction(next(), bytes);
       for (size_t k = 0; k < size && p < len; ++k) data[p++] = bytes[k];
     }
   }

@@ -1,6 +1,7 @@
 #include "vt132/host/lz_encoder.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 
 #include "vt132/core/delta/lz_model.hpp"
@@ -128,15 +129,86 @@ class MatchFinder {
   uint32_t head_[1u << kHashBits];
 };
 
-// A match of 3 costs about as many bits as the literals it replaces (measured: patches are
-// smaller without them).
-bool worth_a_match(size_t length) { return length >= 4; }
+// lz_model.hpp's coder interface again, counting the bits a token would cost with the model as
+// it is now, without writing or adapting anything: the parser's price list.
+class PriceCoder {
+ public:
+  uint32_t bit(uint16_t& prob, uint32_t value) {
+    bits += cost(value ? (1u << delta::kProbBits) - prob : prob);
+    return value;
+  }
+  uint32_t direct(unsigned count, uint32_t value) {
+    bits += count;
+    return value;
+  }
+  double bits = 0;
 
-size_t zero_run(const std::vector<uint8_t>& data, size_t at) {
-  const size_t limit = std::min(data.size() - at, static_cast<size_t>(delta::kMaxMatch));
+ private:
+  static double cost(uint32_t p) {
+    static const std::vector<double> table = [] {
+      std::vector<double> t((1u << delta::kProbBits) + 1);
+      for (size_t i = 1; i < t.size(); ++i) t[i] = -std::log2(static_cast<double>(i) / (1u << delta::kProbBits));
+      return t;
+    }();
+    return table[p];
+  }
+};
+
+double token_price(delta::LzModel& model, delta::TokenContext ctx, delta::Token t) {
+  PriceCoder price;
+  delta::code_token(price, model, ctx, t);
+  return price.bits;
+}
+
+size_t zero_run(const std::vector<uint8_t>& data, size_t at, size_t limit) {
+  limit = std::min({data.size() - at, static_cast<size_t>(delta::kMaxMatch), limit});
   size_t n = 0;
   while (n < limit && data[at + n] == 0) ++n;
   return n;
+}
+
+// The token the plain parse takes at `at`, within `limit` bytes: a zero run or a literal.
+delta::Token plain_token(const std::vector<uint8_t>& data, size_t at, size_t limit) {
+  delta::Token t;
+  const size_t zeros = zero_run(data, at, limit);
+  if (zeros >= delta::kMinMatch) {
+    t.kind = delta::TokenKind::ZeroRun;
+    t.length = static_cast<uint32_t>(zeros);
+  } else {
+    t.byte = data[at];
+  }
+  return t;
+}
+
+// What `count` bytes from `at` cost in the plain parse, which is what a match must beat.
+double plain_price(delta::LzModel& model, delta::TokenContext ctx, const std::vector<uint8_t>& data, size_t at,
+                   size_t count) {
+  PriceCoder price;
+  for (size_t k = 0; k < count;) {
+    delta::Token t = plain_token(data, at + k, count - k);
+    delta::code_token(price, model, ctx, t);
+    k += t.kind == delta::TokenKind::Literal ? 1 : t.length;
+    ctx.prev_zero = data[at + k - 1] == 0;
+  }
+  return price.bits;
+}
+
+// A Rep or a Match when it costs fewer bits than the plain parse of the same bytes (the one
+// that saves most), else the plain token: on patch bodies most matches cost more than the zero
+// runs and literals they replace.
+delta::Token cheapest(delta::LzModel& model, const delta::TokenContext& ctx, const std::vector<uint8_t>& data,
+                      size_t at, const delta::Token& rep, const delta::Token& match) {
+  delta::Token best = plain_token(data, at, data.size() - at);
+  double best_saving = 0;
+  for (const delta::Token& t : {rep, match}) {
+    if (t.length < delta::kMinMatch) continue;
+    const double saving = plain_price(model, ctx, data, at, t.length) - token_price(model, ctx, t);
+    if (saving > best_saving) {
+      best_saving = saving;
+      best = t;
+    }
+  }
+  return best;
 }
 
 }  // namespace
@@ -157,21 +229,14 @@ std::vector<uint8_t> lz_compress(const std::vector<uint8_t>& data) {
     size_t len = 0;
     size_t dist = 0;
     finder->longest(i, len, dist);
-    const size_t zeros = zero_run(data, i);
-    if (zeros >= delta::kMinMatch && zeros + 1 >= std::max(len, rep_len)) {
-      t.kind = delta::TokenKind::ZeroRun;
-      t.length = static_cast<uint32_t>(zeros);
-    } else if (rep_len >= delta::kMinMatch && rep_len + 1 >= len) {
-      t.kind = delta::TokenKind::Rep;
-      t.length = static_cast<uint32_t>(rep_len);
-    } else if (worth_a_match(len)) {
-      t.kind = delta::TokenKind::Match;
-      t.length = static_cast<uint32_t>(len);
-      t.distance = static_cast<uint32_t>(dist);
-    } else {
-      t.kind = delta::TokenKind::Literal;
-      t.byte = data[i];
-    }
+    delta::Token rep_token;
+    rep_token.kind = delta::TokenKind::Rep;
+    rep_token.length = static_cast<uint32_t>(rep_len);
+    delta::Token match;
+    match.kind = delta::TokenKind::Match;
+    match.length = static_cast<uint32_t>(len);
+    match.distance = static_cast<uint32_t>(dist);
+    t = cheapest(*model, ctx, data, i, rep_token, match);
     delta::code_token(coder, *model, ctx, t);
     const size_t n = t.kind == delta::TokenKind::Literal ? 1 : t.length;
     for (size_t k = 0; k < n; ++k) finder->insert(i + k);
