@@ -262,6 +262,17 @@ int Service::api_get_json(const httplib::Request& req, const Route& route, const
       out.body = json_text(asset_json(base, owner, repo, *r, *r->find_asset(route.id)));
       return 200;
     }
+    case RouteKind::TagRef: {
+      const std::string tag(route.tag);
+      if (!store_.tag_exists(owner, repo, tag)) return 404;
+      const json t = tag_json(base, owner, repo, tag);
+      const std::string api = base.api() + "/repos/" + owner + "/" + repo;
+      out.body = json_text({{"ref", "refs/tags/" + tag},
+                            {"node_id", t["node_id"]},
+                            {"url", api + "/git/refs/tags/" + tag},
+                            {"object", {{"sha", t["commit"]["sha"]}, {"type", "commit"}, {"url", t["commit"]["url"]}}}});
+      return 200;
+    }
     case RouteKind::Tags: {
       if (!existing_repo(owner, repo)) return 404;
       const std::vector<std::string> all = store_.tags(owner, repo);

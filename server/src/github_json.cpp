@@ -142,11 +142,21 @@ json release_json(const BaseUrls& base, std::string_view owner, std::string_view
 }
 
 BodyFormat body_format_from_accept(std::string_view accept) {
-  if (accept.find("application/vnd.github.full+json") != std::string_view::npos) return BodyFormat::Full;
-  if (accept.find("application/vnd.github.html+json") != std::string_view::npos) return BodyFormat::Html;
-  // GitHub's older form: application/vnd.github.v3.html+json
-  if (accept.find("application/vnd.github.v3.full+json") != std::string_view::npos) return BodyFormat::Full;
-  if (accept.find("application/vnd.github.v3.html+json") != std::string_view::npos) return BodyFormat::Html;
+  // Each media type of the list: application/vnd.github[.v3].FORMAT[+json][; params].
+  constexpr std::string_view kPrefix = "application/vnd.github.";
+  while (!accept.empty()) {
+    const size_t comma = accept.find(',');
+    std::string_view type = accept.substr(0, comma);
+    accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
+    while (!type.empty() && type.front() == ' ') type.remove_prefix(1);
+    type = type.substr(0, type.find(';'));
+    while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+    if (type.substr(0, kPrefix.size()) != kPrefix) continue;
+    type.remove_prefix(kPrefix.size());
+    if (type.substr(0, 3) == "v3.") type.remove_prefix(3);
+    if (type == "html" || type == "html+json") return BodyFormat::Html;
+    if (type == "full" || type == "full+json") return BodyFormat::Full;
+  }
   return BodyFormat::Raw;
 }
 

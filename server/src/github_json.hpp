@@ -28,9 +28,10 @@ std::string release_html_url(const BaseUrls& base, std::string_view owner, std::
 nlohmann::json repo_json(const BaseUrls& base, const Repo& repo);
 nlohmann::json asset_json(const BaseUrls& base, std::string_view owner, std::string_view repo,
                           const Release& release, const Asset& asset);
-// Which body fields a release carries, from the Accept media type as GitHub reads it:
-// application/vnd.github.raw+json (and plain JSON): body; .html+json: body_html; .full+json:
-// both. .text+json is answered like raw (no plain-text renderer; documented).
+// Which body fields a release carries, from the Accept media types as GitHub reads them
+// (application/vnd.github[.v3].FORMAT[+json], Octokit sends "application/vnd.github.v3.html"):
+// raw and plain JSON: body; html: body_html; full: both. text is answered like raw (there is
+// no plain-text renderer; docs/local-server.md says so).
 enum class BodyFormat { Raw, Html, Full };
 BodyFormat body_format_from_accept(std::string_view accept);
 nlohmann::json release_json(const BaseUrls& base, std::string_view owner, std::string_view repo,

@@ -48,7 +48,9 @@ Route parse_api(const Segments& s, size_t i) {
     r.kind = RouteKind::Tags;
     return r;
   }
-  if (n == 6 && s[i + 2] == "git" && s[i + 3] == "refs" && s[i + 4] == "tags" && valid_tag(s[i + 5])) {
+  // GitHub reads one ref at git/ref/{ref} and deletes it at git/refs/{ref}; both answer here.
+  if (n == 6 && s[i + 2] == "git" && (s[i + 3] == "refs" || s[i + 3] == "ref") && s[i + 4] == "tags" &&
+      valid_tag(s[i + 5])) {
     r.kind = RouteKind::TagRef;
     r.tag = s[i + 5];
     return r;

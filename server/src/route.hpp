@@ -25,7 +25,7 @@ enum class RouteKind {
   ReleaseAssets,   // .../releases/{id}/assets           GET list, POST upload
   Asset,           // .../releases/assets/{id}           GET PATCH DELETE
   Tags,            // {api}/repos/{o}/{r}/tags
-  TagRef,          // {api}/repos/{o}/{r}/git/refs/tags/{tag}   DELETE
+  TagRef,          // {api}/repos/{o}/{r}/git/ref[s]/tags/{tag}   GET DELETE
   Download,        // /{o}/{r}/releases/download/{tag}/{name}
   LatestDownload,  // /{o}/{r}/releases/latest/download/{name}
   RepoPage,        // /{o}/{r} and /{o}/{r}/releases     HTML

@@ -192,6 +192,10 @@ TEST_SUITE("server_github_api") {
     s.start();
     CHECK(tags() == std::vector<std::string>{"V2.0.0", "V1.0.0"});
 
+    auto ref = cli->Get(kApi + "/git/ref/tags/V1.0.0");
+    REQUIRE(ref);
+    CHECK(ref->status == 200);
+    CHECK(json::parse(ref->body)["ref"] == "refs/tags/V1.0.0");
     auto anonymous = cli->Delete(kApi + "/git/refs/tags/V1.0.0");
     REQUIRE(anonymous);
     CHECK(anonymous->status == 401);
@@ -202,6 +206,7 @@ TEST_SUITE("server_github_api") {
     auto again = cli->Delete(kApi + "/git/refs/tags/V1.0.0", s.auth());
     REQUIRE(again);
     CHECK(again->status == 404);
+    CHECK(cli->Get(kApi + "/git/ref/tags/V1.0.0")->status == 404);
   }
 
   TEST_CASE("a damaged tags.json is quarantined at start, not deleted, and the release tags still list") {

@@ -74,6 +74,7 @@ TEST_SUITE("server_route") {
     CHECK(ref.kind == RouteKind::TagRef);
     CHECK(ref.tag == "V1.0.0");
     CHECK(ref.owner == "vt132");
+    CHECK(parse_route("/api/v3/repos/vt132/firmware/git/ref/tags/V1.0.0").kind == RouteKind::TagRef);
   }
 
   TEST_CASE("traversal and malformed paths route nowhere") {
