@@ -85,6 +85,29 @@ cleanup_tag() {
 }
 check "gh release delete --cleanup-tag removes the release and its tag" cleanup_tag
 
+# Which release is latest (what devices poll), as gh's --latest flags set it: GitHub's
+# make_latest rules, one step of the table per line: command, then the latest expected.
+R2=(-R "$host/o/latest")
+latest_table() {
+  local step=0 cmd want got
+  while IFS='|' read -r cmd want; do
+    step=$((step + 1))
+    eval "gh release $cmd ${R2[*]}" >/dev/null || { echo "step $step: gh release $cmd failed"; return 1; }
+    got=$(gh release view "${R2[@]}" --json tagName -q .tagName)
+    [ "$got" = "$want" ] || { echo "step $step (gh release $cmd): latest is $got, expected $want"; return 1; }
+  done <<'TABLE'
+create L1.0.0 --notes a|L1.0.0
+create L2.0.0 --notes b --latest=false|L1.0.0
+create L3.0.0 --notes c|L3.0.0
+edit L1.0.0 --latest|L1.0.0
+delete L1.0.0 --yes|L3.0.0
+create L4.0.0 --notes d --prerelease|L3.0.0
+create L5.0.0 --notes e --draft|L3.0.0
+edit L5.0.0 --draft=false|L5.0.0
+TABLE
+}
+check "gh release create/edit --latest[=false]/delete/--prerelease/--draft: latest follows GitHub's rules" latest_table
+
 # 105 more releases: gh asks GraphQL for at most 100 per page, so --limit 200 needs a second
 # page (the cursor) to see all 106.
 for i in $(seq -w 1 105); do new_release "P$i" >/dev/null || { echo "FAIL - creating P$i"; exit 1; }; done
