@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# hub (Debian's package), unmodified, against vt132-ota-server: hub release (list), show and
-# download, and hub api user. hub finds the server from a git checkout's remote and
+# hub (Debian's package), unmodified, against vt132-ota-server: hub release (list), show,
+# download, create with an asset, delete, and hub api user. hub finds the server from a git checkout's remote and
 # GITHUB_HOST; it calls GET /user before most commands.
 #   hub.sh VT132_OTA_SERVER
 source "$(dirname "$0")/lib.sh"
@@ -35,5 +35,15 @@ check "hub release show V1.1.0: title and notes" show
 
 download() { hub release download V1.1.0 && cmp VT132.bin "$work/VT132.bin"; }
 check "hub release download V1.1.0: the asset's bytes" download
+
+create() {
+  echo "zip" >"My File (x64).zip"
+  hub release create -m "Third" -m "notes of three" -a "My File (x64).zip" V1.2.0 || return 1
+  contains "$(hub release show V1.2.0 --show-downloads)" "/o/r/releases/download/V1.2.0/My.File.x64.zip"
+}
+check "hub release create -a 'My File (x64).zip' V1.2.0: created, the asset stored as My.File.x64.zip" create
+
+delete() { hub release delete V1.2.0 && equals "$(hub release | tr '\n' ' ')" "V1.1.0 V1.0.0 "; }
+check "hub release delete V1.2.0" delete
 
 finish

@@ -44,6 +44,16 @@ await check("repos.getReleaseByTag with mediaType html: body_html from Markdown,
   assert(!data.body_html.includes("<script>"), data.body_html);
 });
 
+await check("repos.uploadReleaseAsset('My File (x64).zip'): the answer names it My.File.x64.zip", async () => {
+  const { data: release } = await octokit.rest.repos.getReleaseByTag({ ...repo, tag: "V1.1.0" });
+  const { data } = await octokit.rest.repos.uploadReleaseAsset({
+    // The release's upload_url, as Octokit's docs say for servers other than github.com.
+    url: release.upload_url, ...repo, release_id: release.id, name: "My File (x64).zip", data: "zip bytes",
+    headers: { "content-type": "application/zip" },
+  });
+  assert(data.name === "My.File.x64.zip", data.name);
+});
+
 await check("rateLimit.get()", async () => {
   const { data } = await octokit.rest.rateLimit.get();
   assert(data.resources.core.limit === 5000, JSON.stringify(data));
