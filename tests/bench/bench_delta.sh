@@ -37,7 +37,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 "$bin/vt132-mkimage" --next-of typical.bin --version V1.9.0 --seed 15 -o skip.bin >/dev/null
 pairs="base1:fix base1:typical base2:typical2 base2:big base1:skip"
 
-echo "bench_delta: patch size vs bsdiff $(bsdiff 2>&1 | head -1 | grep -o '[0-9.]*' | head -1) (bzip2), same pairs"
+echo "bench_delta: patch size vs bsdiff $(dpkg-query -W -f='${Version}' bsdiff 2>/dev/null) (bzip2 inside), same pairs"
 printf '  %-16s %9s %9s %9s %7s %7s\n' pair new ours bsdiff "ratio" "of new"
 worst=0
 for pair in $pairs; do
@@ -64,6 +64,7 @@ echo "bench_delta: apply time, median of $runs runs (base1->typical, $(stat -c %
 echo "  dd conv=fsync (plain copy)  $((copy / 1000)) us   1.00x"
 echo "  delta --apply               $((apply / 1000)) us   $(ratio "$apply" "$copy")x"
 echo "  vt132-release --version     $((startup / 1000)) us   (process start alone)"
+echo "  apply's own work            $(((apply - startup) / 1000)) us   $(ratio "$((apply - startup))" "$copy")x  (without process start)"
 
 state=$("$bin/vt132-release" delta --apply base1.bin base1:typical.patch -o applied.bin | grep -o '[0-9]* bytes of applier state')
 allocs=$(nm -C "$objs"/*.o | grep -cE ' U (operator new|malloc|calloc|realloc)' || true)
