@@ -31,8 +31,25 @@ struct Unsupported {
 
 using Resolver = std::function<json(const Field&)>;
 
+// The answer's size is bounded, not only the query's: aliases could otherwise ask for the
+// same 125 kB release notes thousands of times. Counted as fields are resolved.
+constexpr size_t kMaxAnswerBytes = 8u << 20;
+
+struct Budget {
+  size_t spent = 0;
+  void charge(const json& value) {
+    spent += value.is_string() ? value.get_ref<const std::string&>().size() + 8 : 8;
+    if (spent > kMaxAnswerBytes) {
+      throw Unsupported{"The answer would be larger than " + std::to_string(kMaxAnswerBytes >> 20) +
+                            " MiB: ask for fewer fields or a smaller `first`",
+                        "answerTooLarge"};
+    }
+  }
+};
+
 // The selection of an object of GraphQL type `type`; `fields` are the ones it has here.
-json select(const std::vector<Field>& selection, const char* type, const std::map<std::string, Resolver>& fields) {
+json select(Budget& budget, const std::vector<Field>& selection, const char* type,
+            const std::map<std::string, Resolver>& fields) {
   json out = json::object();
   for (const Field& f : selection) {
     if (f.name == "__typename") {
@@ -47,7 +64,9 @@ json select(const std::vector<Field>& selection, const char* type, const std::ma
                             names + ")",
                         "undefinedField"};
     }
-    out[f.key()] = it->second(f);
+    json value = it->second(f);
+    budget.charge(value);
+    out[f.key()] = std::move(value);
   }
   return out;
 }
@@ -105,7 +124,7 @@ class Resolution {
       : store_(store), lookup_(std::move(lookup)), base_(base), token_(token) {}
 
   json query(const std::vector<Field>& top) {
-    return select(top, "Query",
+    return select(budget_, top, "Query",
                   {{"repository", [&](const Field& f) { return repository(f); }},
                    {"viewer", [&](const Field& f) { return viewer(f); }}});
   }
@@ -117,7 +136,7 @@ class Resolution {
     only_args(f, {});
     if (!token_) throw Unsupported{"viewer needs a token (Authorization: bearer TOKEN)", "unauthenticated"};
     const json user = user_json(base_, token_->name);
-    return select(f.selection, "User",
+    return select(budget_, f.selection, "User",
                   {{"login", leaf(user["login"])},
                    {"id", leaf(user["node_id"])},
                    {"databaseId", leaf(user["id"])},
@@ -139,7 +158,7 @@ class Resolution {
     see_drafts_ = token_ && token_->allows(repo->owner, repo->name);
     latest_ = store_.latest(repo->owner, repo->name);
     const std::string full = repo->owner + "/" + repo->name;
-    return select(f.selection, "Repository",
+    return select(budget_, f.selection, "Repository",
                   {{"id", leaf("R_" + std::to_string(repo->id))},
                    {"databaseId", leaf(repo->id)},
                    {"name", leaf(repo->name)},
@@ -153,7 +172,7 @@ class Resolution {
 
   json release(const Repo& repo, const Release& r, const std::vector<Field>& selection) {
     auto date = [](int64_t t) { return t == 0 ? json(nullptr) : json(iso8601(t)); };
-    return select(selection, "Release",
+    return select(budget_, selection, "Release",
                   {{"databaseId", leaf(r.id)},
                    {"id", leaf("RE_" + std::to_string(r.id))},
                    {"isDraft", leaf(r.draft)},
@@ -221,7 +240,7 @@ class Resolution {
     const json start_cursor = page.empty() ? json(nullptr) : json(cursor_of(page.front()->id));
     auto node = [&](const ReleasePtr& r, const Field& sel) { return release(repo, *r, sel.selection); };
     return select(
-        f.selection, "ReleaseConnection",
+        budget_, f.selection, "ReleaseConnection",
         {{"totalCount", leaf(all.size())},
          {"nodes",
           [&](const Field& n) {
@@ -233,14 +252,14 @@ class Resolution {
           [&](const Field& e) {
             json arr = json::array();
             for (const ReleasePtr& r : page) {
-              arr.push_back(select(e.selection, "ReleaseEdge",
+              arr.push_back(select(budget_, e.selection, "ReleaseEdge",
                                    {{"cursor", leaf(cursor_of(r->id))},
                                     {"node", [&](const Field& n) { return node(r, n); }}}));
             }
             return arr;
           }},
          {"pageInfo", [&](const Field& p) {
-            return select(p.selection, "PageInfo",
+            return select(budget_, p.selection, "PageInfo",
                           {{"hasNextPage", leaf(available > page.size())},
                            {"hasPreviousPage", leaf(begin != all.begin())},
                            {"endCursor", leaf(end_cursor)},
@@ -257,7 +276,7 @@ class Resolution {
     if (name.rfind(kPrefix, 0) == 0) name.erase(0, kPrefix.size());
     else if (name.rfind("refs/", 0) == 0) return nullptr;
     if (!valid_tag(name) || !store_.tag_exists(repo.owner, repo.name, name)) return nullptr;
-    return select(f.selection, "Ref",
+    return select(budget_, f.selection, "Ref",
                   {{"id", leaf("REF_" + std::to_string(repo.id) + "_" + name)},
                    {"name", leaf(name)},
                    {"prefix", leaf(std::string(kPrefix))}});
@@ -268,6 +287,7 @@ class Resolution {
   const BaseUrls& base_;
   const std::optional<TokenInfo>& token_;
   json errors_ = json::array();
+  Budget budget_;
   bool see_drafts_ = false;
   ReleasePtr latest_;
 };

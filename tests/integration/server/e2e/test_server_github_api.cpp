@@ -92,6 +92,18 @@ TEST_SUITE("server_github_api") {
     const json missing = graphql(s, "{ repository(owner: \"vt132\", name: \"nothing\") { id } }", nullptr);
     CHECK(missing["data"]["repository"].is_null());
     CHECK(missing["errors"][0]["type"] == "NOT_FOUND");
+    // Aliases cannot multiply large release notes without bound: the answer is capped at 8 MiB.
+    auto big = s.https()->Post(kApi + "/releases", s.auth(),
+                               json{{"tag_name", "V2.0.0"}, {"body", std::string(120000, 'n')}}.dump(), "application/json");
+    REQUIRE(big);
+    REQUIRE(big->status == 201);
+    std::string aliases;
+    for (int i = 0; i < 80; ++i) aliases += " d" + std::to_string(i) + ": description";
+    const json huge =
+        graphql(s, "{ repository(owner: \"vt132\", name: \"firmware\") { release(tagName: \"V2.0.0\") {" + aliases + " } } }",
+                nullptr);
+    REQUIRE(huge.contains("errors"));
+    CHECK(huge["errors"][0]["message"].get<std::string>().find("larger than 8 MiB") != std::string::npos);
     const json parse = graphql(s, "{ repository(owner: 1 }", nullptr);
     CHECK(parse["errors"][0]["message"].get<std::string>().find("Parse error") != std::string::npos);
   }
