@@ -139,7 +139,9 @@ int run_simulator(const SimOptions& o) {
     while (!g_reset) {
       serial.wait(modem.busy() ? 0 : 5);
       modem.poll();
-      if (serial.at_eof()) {
+      // End of input (a script's pipe closing, Ctrl-D) powers off once the modem is idle: an
+      // update typed just before it still runs to its end, as the script meant.
+      if (serial.at_eof() && !modem.busy()) {
         if (o.flash_stats) {
           std::fprintf(stderr, "vt132-sim: flash operations %llu\n",
                        static_cast<unsigned long long>(flash.operations()));
