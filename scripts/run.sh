@@ -94,7 +94,7 @@ EOT
 fi
 
 say "the device session, typed by a script (run on a terminal to type it yourself)"
-printf 'AT+W=demo,secret\rAT+U$\rAT+U=%s\rAT+U?\rAT+U^\rAT+U$\r' "$url" | "${sim[@]}" 2>/dev/null | tr -d '\r'
+printf 'AT+W=demo,secret\rAT+U$\rAT+U=%s\rAT+U?\rAT+U^\r' "$url" | "${sim[@]}" 2>/dev/null | tr -d '\r'
 say "reset: the VT132 boots the new firmware"
 printf 'AT+U$\rATI1\r' | "${sim[@]}" 2>/dev/null | tr -d '\r'
 

@@ -23,15 +23,26 @@ release() {  # TAG [create flags]: make and publish a release of a fresh image
   publish_dir "rel-$tag" >/dev/null || fail "publish $tag failed"
 }
 
-# Types lines at the simulated VT132 (CR-terminated, as a terminal sends them) and prints
-# what it answers, without the CRs.
+# Types lines at the simulated VT132, each one only after the answer to the one before (a
+# key typed during AT+U^ cancels the download, as on the board), and prints what it answers,
+# without the CRs.
 device() {  # [sim flags] -- LINE...
   local flags=()
   while [ "$1" != "--" ]; do flags+=("$1"); shift; done
   shift
-  local input=""
-  for line in "$@"; do input+="$line"$'\r'; done
-  printf '%s' "$input" | timeout 120 "$BIN/vt132-sim" --flash device.bin --ca data/tls/ca.pem "${flags[@]}" 2>sim.err | tr -d '\r'
+  coproc SIM { timeout 120 "$BIN/vt132-sim" --flash device.bin --ca data/tls/ca.pem "${flags[@]}" 2>sim.err; }
+  local in=${SIM[1]} out=${SIM[0]} pid=$SIM_PID line answer
+  for line in "$@"; do
+    printf '%s\r' "$line" >&"$in"
+    while IFS= read -r answer <&"$out"; do
+      answer=${answer//$'\r'/}
+      printf '%s\n' "$answer"
+      case $answer in OK | ERROR | "NO DIALTONE" | "NO CARRIER" | CONNECT | "NO ANSWER" | "ALREADY IN CALL") break ;; esac
+    done
+  done
+  eval "exec $in>&-"
+  cat <&"$out"
+  wait "$pid"
 }
 
 latest() { echo "$url/repos/$repo/releases/latest"; }
