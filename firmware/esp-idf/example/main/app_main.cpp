@@ -27,6 +27,7 @@ using namespace vt132;
 
 constexpr const char* kTag = "vt132";
 constexpr uint32_t kPollIntervalMs = 5;
+constexpr unsigned kBusyPollsPerTick = 16;  // 16 KiB of download between two ticks given up
 
 // NVS holds the user's settings. When it cannot be mounted (no free pages, or written by a
 // newer NVS format) the usual recipe erases it; that would delete what the user stored, so
@@ -79,8 +80,14 @@ extern "C" void app_main() {
     ESP_LOGI(kTag, "confirming the new image: %s", core::port::describe(e));
   }
 
+  // While an update runs, each poll moves one receive buffer (1 KiB): sleeping a tick after
+  // every poll would cap the download near 1 KiB per tick. The idle task must still run
+  // (it feeds the task watchdog), so even then a tick is given up every kBusyPollsPerTick polls.
+  unsigned busy_polls = 0;
   for (;;) {
     modem.poll();
-    clock.sleep_ms(kPollIntervalMs);  // at least one tick: the idle task must run
+    if (modem.busy() && ++busy_polls < kBusyPollsPerTick) continue;
+    busy_polls = 0;
+    clock.sleep_ms(kPollIntervalMs);  // at least one tick
   }
 }
