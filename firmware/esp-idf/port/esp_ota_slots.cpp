@@ -24,6 +24,7 @@ SlotError to_slot_error(esp_err_t err) {
     case ESP_ERR_NOT_FOUND:
     case ESP_ERR_INVALID_ARG:
     case ESP_ERR_OTA_PARTITION_CONFLICT:  // the slot is the running one
+    case ESP_ERR_OTA_ROLLBACK_FAILED:     // rollback(): no other slot holds a bootable image
       return SlotError::NoSlot;
     case ESP_ERR_INVALID_SIZE:
       return SlotError::TooLarge;

@@ -36,8 +36,10 @@ struct Slot {
 
 enum class SlotError {
   Ok,
-  NoSlot,       // no such slot, or the partition table has fewer than two
-  Busy,         // an update is already open (begin twice), or none is (write without begin)
+  NoSlot,       // no such slot, the partition table has fewer than two, or (rollback) no
+                // other slot holds a bootable image
+  Busy,         // an update is already open (begin twice), none is (write without begin),
+                // or the running image has not confirmed itself yet (esp_ota_begin's rule)
   TooLarge,     // the image would not fit the slot
   Flash,        // a read, erase or write failed
   InvalidImage, // end() / set_boot(): the bytes in the slot are not a bootable app image
@@ -51,7 +53,8 @@ class OtaSlots {
   virtual ~OtaSlots() = default;
 
   virtual Slot running() = 0;
-  // The slot the next reset boots (otadata's choice; the running slot when none is made).
+  // The slot the next reset boots: otadata's choice, or ota_0 when it holds no valid entry
+  // (the VT132 has no factory app).
   virtual Slot boot() = 0;
   // The slot after the running one, in ota_N order: where an update goes.
   virtual Slot next_update() = 0;
