@@ -17,11 +17,14 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "../support/ram_board.hpp"
 #include "vt132/core/boot/flash_ota_slots.hpp"
+#include "vt132/core/delta/patch_applier.hpp"
+#include "vt132/host/delta_encoder.hpp"
 
 namespace boot = vt132::core::boot;
 using vt132::core::port::Slot;
@@ -67,9 +70,47 @@ struct Sweep {
     REQUIRE(slots.mark_running_valid() == SlotError::Ok);
   }
 
-  // begin, then the image in download-sized chunks; false at the first failure.
+  std::vector<uint8_t> patch;  // when set: installed by patch while the old image runs
+
+  // As the OTA handle applies a patch: base bytes read from the running slot, result bytes
+  // through the slot writer.
+  struct PatchCtx {
+    boot::FlashOtaSlots* slots;
+    Slot running;
+  };
+  static bool read_base(void* ctx, uint32_t off, uint8_t* buf, size_t len) {
+    auto& c = *static_cast<PatchCtx*>(ctx);
+    return c.slots->read(c.running, off, buf, len);
+  }
+  static bool write_result(void* ctx, const uint8_t* data, size_t len) {
+    return static_cast<PatchCtx*>(ctx)->slots->write(data, len) == SlotError::Ok;
+  }
+  bool running_old(boot::FlashOtaSlots& slots) {
+    std::vector<uint8_t> running(old_image.size());
+    return slots.read(slots.running(), 0, running.data(), running.size()) && running == old_image;
+  }
+  bool apply_patch(boot::FlashOtaSlots& slots) {
+    PatchCtx ctx{&slots, slots.running()};
+    auto applier = std::make_unique<vt132::core::delta::PatchApplier>();
+    const vt132::core::delta::BaseIdentity base{static_cast<uint32_t>(old_image.size()),
+                                                vt132::core::Sha256::of(old_image.data(), old_image.size())};
+    applier->begin({read_base, write_result, &ctx}, ctx.running.size, slots.next_update().size, &base);
+    for (size_t at = 0; at < patch.size(); at += kChunk) {
+      const size_t n = patch.size() - at < kChunk ? patch.size() - at : kChunk;
+      if (applier->feed(patch.data() + at, n) != vt132::core::delta::PatchError::Ok) return false;
+    }
+    return applier->finish() == vt132::core::delta::PatchError::Ok;
+  }
+
+  // begin, then the image in download-sized chunks (or rebuilt from the patch while the old
+  // image runs, as a device does); false at the first failure.
   bool download(boot::FlashOtaSlots& slots) {
     if (slots.begin(slots.next_update(), new_image.size()) != SlotError::Ok) return false;
+    if (!patch.empty() && running_old(slots)) {
+      if (apply_patch(slots)) return true;
+      slots.abort();
+      return false;
+    }
     for (size_t at = 0; at < new_image.size(); at += kChunk) {
       const size_t n = new_image.size() - at < kChunk ? new_image.size() - at : kChunk;
       if (slots.write(new_image.data() + at, n) != SlotError::Ok) {
@@ -146,13 +187,9 @@ struct Sweep {
   }
 };
 
-}  // namespace
-
-TEST_SUITE("power_cut_sweep") {
-  TEST_CASE("a power cut at any flash operation of install, boot and confirm leaves a bootable board, "
-            "and installing again then completes") {
-    Sweep s(app_image("V1.0.0", 0, kOldSize), app_image("V1.1.0", 0, kReleaseSize));
-    REQUIRE(s.new_image.size() > 1000 * 1000);
+// Cuts the power at each flash operation of s.update() in turn; after each, the board must
+// boot the old or the new image whole, and installing again must complete.
+void sweep_every_operation(Sweep& s, const char* what) {
     const auto base = s.board.flash.snapshot();
 
     // Uncut, for the operation count and the end state.
@@ -187,9 +224,31 @@ TEST_SUITE("power_cut_sweep") {
       if (s.retry(r)) ++retries_run;
     }
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
-    MESSAGE("power-cut sweep: " << total << " flash operations (install, boot, confirm) of a " << s.new_image.size()
+    MESSAGE("power-cut sweep (" << std::string(what) << "): " << total << " flash operations (install, boot, confirm) of a " << s.new_image.size()
                                 << "-byte image cut one at a time in " << ms.count() << " ms; after the cut the old "
                                 << "image booted " << booted_old << " times, the new one " << booted_new << "; "
                                 << retries_run << " distinct retries run to the end");
+}
+
+}  // namespace
+
+TEST_SUITE("power_cut_sweep") {
+  TEST_CASE("a power cut at any flash operation of install, boot and confirm leaves a bootable board, "
+            "and installing again then completes") {
+    Sweep s(app_image("V1.0.0", 0, kOldSize), app_image("V1.1.0", 0, kReleaseSize));
+    REQUIRE(s.new_image.size() > 1000 * 1000);
+    sweep_every_operation(s, "full image");
+  }
+
+  TEST_CASE("a power cut at any flash operation of an install by delta patch leaves a bootable board, "
+            "and installing again then completes") {
+    auto old_image = app_image("V1.0.0", 0, 200 * 1024);
+    vt132::host::NextReleaseSpec next;
+    next.version = "V1.1.0";
+    auto new_image = vt132::host::build_next_release(old_image, next);
+    Sweep s(std::move(old_image), std::move(new_image));
+    s.patch = vt132::host::make_patch(s.old_image, s.new_image);
+    REQUIRE(s.patch.size() * 10 < s.new_image.size());
+    sweep_every_operation(s, "delta patch");
   }
 }

@@ -113,6 +113,50 @@ test_a_signed_release_over_https_is_installed_and_runs_after_a_reset() {
   expect_contains "$out" $'ATI1\nV1.1.0'
 }
 
+# start_server runs without an access log: the same server again on the same port and data,
+# logging each request to server.log.
+restart_server_logging_access() {
+  kill "$server_pid"
+  wait "$server_pid" 2>/dev/null
+  "$BIN/vt132-ota-server" --data data --listen "127.0.0.1:${url##*:}" --tls-name 127.0.0.1 --repo "$repo" \
+    --access-log true >server.log 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 100); do
+    curl -sf --cacert data/tls/ca.pem "$url/healthz" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  fail "vt132-ota-server did not come back: $(tail -3 server.log)"
+}
+
+test_a_device_on_the_base_release_updates_by_patch_and_downloads_only_the_patch() {
+  start_server
+  restart_server_logging_access || return 1
+  setup_device
+  # A realistic next release of the running image, made with a patch from it.
+  "$BIN/vt132-mkimage" --next-of v100.bin --version V1.1.0 --seed 3 -o img-V1.1.0.bin >/dev/null
+  "$BIN/vt132-release" create --image img-V1.1.0.bin --tag V1.1.0 --repo "$repo" --out rel-V1.1.0 \
+    --key keys/release.pem --delta-from v100.bin >/dev/null || fail "create --delta-from failed"
+  local patch
+  patch=$(cd rel-V1.1.0 && ls ./*.patch | head -1)
+  patch=${patch#./}
+  [ -n "$patch" ] || fail "create --delta-from made no patch asset"
+  publish_dir rel-V1.1.0 >/dev/null || fail "publish failed"
+  local before out
+  before=$(wc -l <server.log)
+  out=$(device --pubkey keys/release.pub.pem -- "AT+W=lab,pw" "AT+U=$(latest)" "AT+U?" "AT+U^")
+  expect_contains "$out" "V1.1.0 [NEWER]"
+  expect_contains "$out" $'\n\nOK'
+  case $out in *"PATCH FAILED"*) fail "the patch was refused: $out" ;; esac
+  local log
+  log=$(tail -n +"$((before + 1))" server.log)
+  expect_contains "$log" "/$patch"
+  case $log in *"/VT132.bin"*) fail "the full image was downloaded too: $log" ;; esac
+  echo "# patch $(stat -c %s "rel-V1.1.0/$patch") bytes, full image $(stat -c %s img-V1.1.0.bin) bytes"
+  out=$(device --pubkey keys/release.pub.pem -- "AT+U\$" "ATI1")
+  expect_contains "$out" "RUNNING [app1] [VT132 V1.1.0]"
+  expect_contains "$out" $'ATI1\nV1.1.0'
+}
+
 test_older_firmware_takes_the_image_straight_from_the_plain_http_url() {
   local http_port=$((40000 + RANDOM % 20000))
   start_server --http-listen "127.0.0.1:$http_port"

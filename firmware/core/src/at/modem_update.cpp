@@ -26,6 +26,16 @@ void Modem::on_progress(void* self) {
   m.dots_ = true;
 }
 
+// An install by patch failed and the full image is on its way: one line says so
+// (docs/ota-commands.md), then the dots start again for the full image.
+void Modem::on_patch_failed(void* self, const char* reason) {
+  Modem& m = *static_cast<Modem*>(self);
+  char line[80];
+  std::snprintf(line, sizeof line, "PATCH FAILED: %s, DOWNLOADING FULL IMAGE", reason);
+  m.end_dots();
+  m.info(line);
+}
+
 void Modem::end_dots() {
   if (dots_) put("\r\n");
   dots_ = false;
@@ -124,6 +134,7 @@ Modem::Result Modem::update_install(bool force) {
   OtaConfig config = ota_config();
   config.query = &query_;
   config.on_progress = &Modem::on_progress;
+  config.on_patch_failed = &Modem::on_patch_failed;
   config.progress_user = this;
   const OtaResult r = update_.begin(config);
   if (r.ok()) return Result::None;

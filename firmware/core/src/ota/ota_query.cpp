@@ -101,6 +101,8 @@ OtaResult query_json(QueryWork& w, size_t from, size_t n, OtaQuery& out) {
   out.image_size = rel.image.size;
   if (rel.manifest.found) std::memcpy(out.manifest_url, rel.manifest.url, sizeof rel.manifest.url);
   if (rel.signature.found) std::memcpy(out.signature_url, rel.signature.url, sizeof rel.signature.url);
+  std::memcpy(out.patch_names, rel.patch_names, sizeof rel.patch_names);
+  out.patch_count = rel.patch_count;
   return OtaResult{};
 }
 

@@ -34,6 +34,7 @@ void describe(const OtaResult& result, char* out, size_t cap) {
     case UpdateError::InProgress: text = "IN PROGRESS"; break;
     case UpdateError::InvalidState: text = "INVALID STATE"; break;
     case UpdateError::InvalidArgument: text = "INVALID ARGUMENT"; break;
+    case UpdateError::BadPatch: text = "BAD PATCH"; break;
   }
   std::snprintf(out, cap, "%s", text);
 }

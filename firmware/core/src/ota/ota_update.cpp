@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "http_errors.hpp"
+#include "vt132/core/delta/patch_applier.hpp"
 #include "vt132/core/manifest.hpp"
 
 namespace vt132::core {
@@ -11,6 +12,7 @@ namespace {
 constexpr size_t kMaxSignature = 80;  // DER ECDSA P-256 is at most 72 bytes
 // Header, first segment header and app descriptor: all begin() needs to judge an image.
 constexpr size_t kImageHead = kAppDescOffset + kAppDescSize;
+static_assert(kMaxPatchAssets == kMaxManifestPatches, "a release holds as many patches as its manifest lists");
 
 // The OtaResult of `e` (InProgress included, which is not a failure).
 OtaResult answer(UpdateError e) {
@@ -56,19 +58,24 @@ bool config_ok(const OtaConfig& c) {
 // Everything one update needs between begin and finish, in one heap block.
 struct OtaUpdate::Work {
   Work(const OtaPorts& ports, const OtaConfig& c, const port::Slot& s, uint8_t* rx, size_t rx_size)
-      : config(c), slot(s), guard(ports.clock, c.transfer), http(ports.net, ports.clock, c.timeout_ms, rx, rx_size),
+      : owner_ports(ports), config(c), slot(s), guard(ports.clock, c.transfer), http(ports.net, ports.clock, c.timeout_ms, rx, rx_size),
         image(slot_policy(s)) {
     http.set_guard(&guard);
   }
+  const OtaPorts& owner_ports;  // the handle's own, which outlives the work: for the applier's callbacks
   OtaConfig config;  // its url and query pointers are not used after begin
   OtaQuery query;
   port::Slot slot;
+  port::Slot running_slot;
   AppDescriptor running;
   TransferGuard guard;  // restarted for each file with its size
   HttpClient http;
   ImageStream image;    // also hashes the whole file in the same pass (info().file_sha256)
+  const char* url = nullptr;  // what is downloaded: query.image_url, or a patch's URL
   size_t limit = 0;     // the download is cut off here: the manifest's size, or the slot's
+  size_t image_limit = 0;  // the image is refused past this: the manifest's size, or the slot's
   size_t total = 0;     // what total_size() reports
+  size_t fetched = 0;   // bytes of the download received (the image's, or the patch's)
   size_t written = 0;   // bytes handed to the slot
   size_t skip = 0;      // bytes a server that ignored Range sends again before new ones
   bool connected = false;
@@ -82,6 +89,14 @@ struct OtaUpdate::Work {
   size_t signature_len = 0;
   Manifest manifest;
   bool have_manifest = false;
+  // Install by patch (docs/delta.md): the download is the patch, the applier's output the image.
+  const ManifestPatch* patch = nullptr;  // the manifest's entry while installing by patch
+  char patch_url[kMaxAssetUrl + 1] = {};
+  delta::BaseIdentity base;              // the running image as the manifest's patch list names it
+  Sha256 patch_hash;                     // of the patch bytes downloaded
+  OtaResult result_error;                // why the last result write was refused
+  // Its own heap block (kPatchApplierStateSize), taken only for an install by patch.
+  delta::PatchApplier* applier = nullptr;
 };
 
 const size_t OtaUpdate::kWorkBytes = sizeof(OtaUpdate::Work);
@@ -149,10 +164,10 @@ OtaResult check_manifest(const OtaPorts& ports, Work& w) {
   return OtaResult{};
 }
 
-// GETs the image from byte `have` on; the response must continue exactly there.
-OtaResult open_image(Work& w, size_t have) {
+// GETs the download (image or patch) from byte `have` on; the response must continue exactly there.
+OtaResult open_download(Work& w, size_t have) {
   HttpResponse resp;
-  const HttpError he = w.http.get(w.query.image_url, have, resp);
+  const HttpError he = w.http.get(w.url, have, resp);
   if (he != HttpError::Ok) return ota_error_from_http(he);
   if (resp.status != 200 && resp.status != 206) return ota_http_status(resp.status);
   if (resp.status == 206 && resp.range_start != static_cast<int64_t>(have)) return answer(UpdateError::BadResponse);
@@ -168,13 +183,21 @@ OtaResult open_image(Work& w, size_t have) {
 
 // Checks the next bytes of the image as early as they allow: structure, chip, the floor.
 OtaResult check_stream(const OtaPorts& ports, Work& w, const uint8_t* data, size_t n) {
-  if (n > w.limit - w.image.bytes_seen()) return answer(UpdateError::TooLarge);
+  if (n > w.image_limit - w.image.bytes_seen()) return answer(UpdateError::TooLarge);
   const ImageError e = w.image.feed(data, n);
   // Structural problems and a wrong chip are final now; checksum and hash wait for the end.
   if (e != ImageError::Ok && (is_structural(e) || e == ImageError::WrongChip)) return image_error(e);
   const ImageInfo& info = w.image.info();
   if (info.has_app_desc && info.app.secure_version < ports.efuse.floor()) {
     return answer(UpdateError::OlderThanAllowed);
+  }
+  return OtaResult{};
+}
+
+OtaResult check_project(const Work& w) {
+  const ImageInfo& info = w.image.info();
+  if (info.has_app_desc && std::strcmp(info.app.project_name, w.running.project_name) != 0) {
+    return answer(UpdateError::WrongProject);
   }
   return OtaResult{};
 }
@@ -193,10 +216,7 @@ OtaResult read_head(const OtaPorts& ports, Work& w) {
     len += static_cast<size_t>(n);
   }
   // The project is known now: a foreign image is refused before its first byte is written.
-  if (std::strcmp(w.image.info().app.project_name, w.running.project_name) != 0) {
-    return answer(UpdateError::WrongProject);
-  }
-  return OtaResult{};
+  return check_project(w);
 }
 
 void report_progress(const Work& w, size_t before) {
@@ -251,13 +271,143 @@ UpdateError slot_error(port::SlotError e) {
   return e == port::SlotError::TooLarge ? UpdateError::TooLarge : UpdateError::Flash;
 }
 
+// The full image's way in: connect, judge its head, open the slot and write the head.
+OtaResult start_image(const OtaPorts& ports, Work& w) {
+  w.url = w.query.image_url;
+  w.limit = w.image_limit;
+  // One deadline covers the whole download, resumes included.
+  w.guard.start(w.limit);
+  OtaResult r = open_download(w, 0);
+  if (r.ok()) r = read_head(ports, w);
+  if (!r.ok()) return r;
+  const port::SlotError se = ports.slots.begin(w.slot, w.limit);
+  if (se != port::SlotError::Ok) return answer(slot_error(se));
+  r = write_slot(ports, w, w.head, w.image.bytes_seen());
+  if (!r.ok()) ports.slots.abort();
+  w.fetched = w.written;
+  return r;
+}
+
+// The size and SHA-256 of the running image, as the manifest's patch list names a base: the
+// whole image file, appended hash included, without the erased flash after it. One pass over
+// the running slot through the receive buffer (1.1 MB of flash for a VT132 image: the one
+// long step of a begin that may install by patch, documented in docs/delta.md). w.image is
+// borrowed to find where the image ends and is reset afterwards.
+bool hash_running(const OtaPorts& ports, Work& w, uint8_t* buf, size_t cap) {
+  ImagePolicy policy;
+  policy.max_size = w.running_slot.size;
+  w.image = ImageStream(policy);
+  Sha256 file;
+  size_t pos = 0;
+  while (w.image.stage() != ImageStage::Done) {
+    if (pos == w.running_slot.size) return false;
+    const size_t n = w.running_slot.size - pos < cap ? w.running_slot.size - pos : cap;
+    if (!ports.slots.read(w.running_slot, static_cast<uint32_t>(pos), buf, n)) return false;
+    const ImageError e = w.image.feed(buf, n);
+    if (e != ImageError::Ok && is_structural(e)) return false;
+    // The last read runs past the image into erased flash: only the image's bytes count.
+    const bool done = w.image.stage() == ImageStage::Done;
+    file.update(buf, done ? w.image.info().image_size - pos : n);
+    pos += n;
+  }
+  w.base.size = static_cast<uint32_t>(w.image.info().image_size);
+  w.base.sha256 = file.finish();
+  w.image = ImageStream(slot_policy(w.slot));
+  return true;
+}
+
+// The asset `name` next to the image: the image URL with its last path segment replaced.
+bool sibling_url(const char* image_url, const char* name, char* out, size_t cap) {
+  const char* slash = std::strrchr(image_url, '/');
+  if (!slash) return false;
+  const size_t dir = static_cast<size_t>(slash - image_url) + 1;
+  const size_t len = std::strlen(name);
+  if (dir + len >= cap) return false;
+  std::memcpy(out, image_url, dir);
+  std::memcpy(out + dir, name, len + 1);
+  return true;
+}
+
+// Whether the release holds the patch the signed manifest lists for the running image; if so
+// w.patch and w.patch_url name it.
+bool find_patch(const OtaPorts& ports, Work& w, uint8_t* buf, size_t cap) {
+  if (!w.have_manifest || w.manifest.patch_count == 0 || w.query.patch_count == 0) return false;
+  if (!hash_running(ports, w, buf, cap)) return false;
+  const ManifestPatch* patch = w.manifest.patch_for(w.base.sha256);
+  if (!patch) return false;
+  for (size_t i = 0; i < w.query.patch_count; ++i) {
+    if (std::strcmp(w.query.patch_names[i], patch->asset) == 0 &&
+        sibling_url(w.query.image_url, patch->asset, w.patch_url, sizeof w.patch_url)) {
+      w.patch = patch;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool read_base(void* ctx, uint32_t offset, uint8_t* buf, size_t len) {
+  Work& w = *static_cast<Work*>(ctx);
+  return w.owner_ports.slots.read(w.running_slot, offset, buf, len);
+}
+
+// The applier's output is the image: the same checks and the same slot writer as a download.
+bool write_result(void* ctx, const uint8_t* data, size_t len) {
+  Work& w = *static_cast<Work*>(ctx);
+  OtaResult r = check_stream(w.owner_ports, w, data, len);
+  if (r.ok()) r = check_project(w);
+  if (r.ok()) r = write_slot(w.owner_ports, w, data, len);
+  w.result_error = r;
+  return r.ok();
+}
+
+// The patch's way in: connect, open the slot for the result and start the applier. Nothing
+// is written before the applier has matched the patch's base to the running image.
+OtaResult start_patch(const OtaPorts& ports, Work& w) {
+  w.applier = ports.heap.make<delta::PatchApplier>();
+  if (!w.applier) return answer(UpdateError::NoMemory);
+  w.url = w.patch_url;
+  w.limit = w.patch->size;
+  w.guard.start(w.limit);
+  OtaResult r = open_download(w, 0);
+  if (!r.ok()) return r;
+  const port::SlotError se = ports.slots.begin(w.slot, w.image_limit);
+  if (se != port::SlotError::Ok) return answer(slot_error(se));
+  const delta::PatchIo io{read_base, write_result, &w};
+  w.applier->begin(io, w.running_slot.size, w.slot.size, &w.base);
+  return OtaResult{};
+}
+
+// The patch arrived whole: its bytes are the signed ones and the applier's result is complete.
+OtaResult finish_patch(Work& w) {
+  if (w.fetched != w.patch->size || w.patch_hash.finish() != w.patch->sha256) return answer(UpdateError::Sha256Mismatch);
+  if (w.applier->finish() != delta::PatchError::Ok) return answer(UpdateError::BadPatch);
+  return OtaResult{};
+}
+
+// Bytes of the patch to the applier; what it refused, said as an update error.
+OtaResult feed_patch(Work& w, const uint8_t* data, size_t n) {
+  if (n > w.limit - w.fetched) return answer(UpdateError::TooLarge);
+  w.fetched += n;
+  w.patch_hash.update(data, n);
+  w.result_error = OtaResult{};
+  if (w.applier->feed(data, n) == delta::PatchError::Ok) return OtaResult{};
+  return w.result_error.ok() ? answer(UpdateError::BadPatch) : w.result_error;
+}
+
 }  // namespace
 
 OtaUpdate::~OtaUpdate() {
   if (work_) abort();
 }
 
+void OtaUpdate::drop_patch() {
+  ports_.heap.destroy(work_->applier);
+  work_->applier = nullptr;
+  work_->patch = nullptr;
+}
+
 void OtaUpdate::release() {
+  if (work_) drop_patch();
   ports_.heap.destroy(work_);  // closes the connection
   ports_.heap.release(rx_, rx_size_);
   work_ = nullptr;
@@ -291,25 +441,23 @@ OtaResult OtaUpdate::begin(const OtaConfig& config) {
   }
   Work& w = *work_;
   w.query = *config.query;
-  OtaResult r = ports_.slots.describe(ports_.slots.running(), w.running) ? OtaResult{} : answer(UpdateError::Flash);
+  w.running_slot = ports_.slots.running();
+  OtaResult r = ports_.slots.describe(w.running_slot, w.running) ? OtaResult{} : answer(UpdateError::Flash);
   if (r.ok()) r = check_manifest(ports_, w);
-  // The download is cut off at the manifest's size, or at the slot size without one.
-  w.limit = w.have_manifest ? w.manifest.size : slot.size;
+  // The image is cut off at the manifest's size, or at the slot size without one.
+  w.image_limit = w.have_manifest ? w.manifest.size : slot.size;
   w.total = w.have_manifest ? w.manifest.size : w.query.image_size;
   if (r.ok() && !w.have_manifest && w.query.image_size > slot.size) r = answer(UpdateError::TooLarge);
-  if (r.ok()) {
-    // One deadline covers the whole download, resumes included.
-    w.guard.start(w.limit);
-    r = open_image(w, 0);
-  }
-  if (r.ok()) r = read_head(ports_, w);
-  if (r.ok()) {
-    const port::SlotError se = ports_.slots.begin(slot, w.limit);
-    if (se != port::SlotError::Ok) r = answer(slot_error(se));
-    if (se == port::SlotError::Ok) {
-      r = write_slot(ports_, w, w.head, w.image.bytes_seen());
-      if (!r.ok()) ports_.slots.abort();
+  // A patch for the running image is tried first; any failure of it means the full image.
+  if (r.ok() && find_patch(ports_, w, rx_, rx_size_)) {
+    const OtaResult pr = start_patch(ports_, w);
+    if (pr.ok()) {
+      state_ = State::Downloading;
+      return pr;
     }
+    r = fall_back(pr);
+  } else if (r.ok()) {
+    r = start_image(ports_, w);
   }
   if (!r.ok()) {
     release();
@@ -320,10 +468,35 @@ OtaResult OtaUpdate::begin(const OtaConfig& config) {
 }
 
 OtaResult OtaUpdate::fail(OtaResult r) {
+  if (work_->patch) {
+    r = fall_back(r);
+    if (r.ok()) return answer(UpdateError::InProgress);
+  }
   ports_.slots.abort();
   work_->http.close();
   state_ = State::Failed;
   return r;
+}
+
+// The patch failed: say why, drop what it wrote and start over with the full image, in the
+// same update. Not again: the full image has no fallback.
+OtaResult OtaUpdate::fall_back(OtaResult why) {
+  Work& w = *work_;
+  ports_.slots.abort();
+  w.http.close();
+  w.connected = false;
+  drop_patch();
+  if (w.config.on_patch_failed) {
+    char reason[40];
+    describe(why, reason, sizeof reason);
+    w.config.on_patch_failed(w.config.progress_user, reason);
+  }
+  w.image = ImageStream(slot_policy(w.slot));
+  w.written = 0;
+  w.fetched = 0;
+  w.skip = 0;
+  w.resumes = 0;
+  return start_image(ports_, w);
 }
 
 // The connection ended early: try again later with Range, unless another connection would
@@ -343,7 +516,7 @@ OtaResult OtaUpdate::reconnect() {
   Work& w = *work_;
   // Wrap-safe "now is before reconnect_at".
   if (static_cast<int32_t>(ports_.clock.millis() - w.reconnect_at_ms) < 0) return answer(UpdateError::InProgress);
-  const OtaResult r = open_image(w, w.written);
+  const OtaResult r = open_download(w, w.fetched);
   if (r.ok()) return answer(UpdateError::InProgress);
   // An answer that is not the image (a status, a wrong range) will not improve.
   return w.http.last_error() == HttpError::Ok ? fail(r) : resume_later(r);
@@ -355,8 +528,13 @@ OtaResult OtaUpdate::take(const uint8_t* data, size_t n) {
   const size_t off = w.skip < n ? w.skip : n;
   w.skip -= off;
   if (off == n) return answer(UpdateError::InProgress);
+  if (w.patch) {
+    const OtaResult r = feed_patch(w, data + off, n - off);
+    return r.ok() ? answer(UpdateError::InProgress) : fail(r);
+  }
   OtaResult r = check_stream(ports_, w, data + off, n - off);
   if (r.ok()) r = write_slot(ports_, w, data + off, n - off);
+  if (r.ok()) w.fetched = w.written;
   return r.ok() ? answer(UpdateError::InProgress) : fail(r);
 }
 
@@ -373,6 +551,11 @@ OtaResult OtaUpdate::perform() {
   // The body ended. Short of what was written before a resume, it is a truncated copy.
   if (w.skip > 0) return resume_later(answer(UpdateError::Truncated));
   w.http.close();
+  if (w.patch) {
+    const OtaResult r = finish_patch(w);
+    if (!r.ok()) return fail(r);
+    drop_patch();  // the image is in: from here on it is checked as any other
+  }
   state_ = State::Downloaded;
   return OtaResult{};
 }

@@ -260,11 +260,28 @@ bool ReleaseScanner::finish_asset() {
   if (!std::strcmp(asset_name_, image_name_)) slot = &cur_.image;
   else if (!std::strcmp(asset_name_, kManifestAssetName)) slot = &cur_.manifest;
   else if (!std::strcmp(asset_name_, kSignatureAssetName)) slot = &cur_.signature;
-  if (!slot) return true;
+  if (!slot) {
+    keep_patch_asset();
+    return true;
+  }
   // Cut short, the URL would fetch something else; skipped, the release would look unsigned.
   if (asset_url_too_long_) return fail(ScanError::TooLong);
   if (asset_.found) *slot = asset_;
   return true;
+}
+
+// A patch is only a shortcut: one whose URL is not ".../<name>" or was cut short, or one past
+// the third, is skipped and the device installs the full image instead.
+void ReleaseScanner::keep_patch_asset() {
+  const size_t len = std::strlen(asset_name_);
+  const size_t suffix = std::strlen(kPatchAssetSuffix);
+  if (len <= suffix || std::strcmp(asset_name_ + len - suffix, kPatchAssetSuffix) != 0) return;
+  if (asset_url_too_long_ || !asset_.found || cur_.patch_count == kMaxPatchAssets) return;
+  const size_t url_len = std::strlen(asset_.url);
+  if (url_len <= len || asset_.url[url_len - len - 1] != '/' || std::strcmp(asset_.url + url_len - len, asset_name_) != 0) {
+    return;
+  }
+  std::memcpy(cur_.patch_names[cur_.patch_count++], asset_name_, len + 1);
 }
 
 void ReleaseScanner::finish_release() {

@@ -97,6 +97,7 @@ class Modem {
   void end_dots();
   void result(Result r);
   static void on_progress(void* self);
+  static void on_patch_failed(void* self, const char* reason);
   void command_done();
 
   ModemPorts ports_;

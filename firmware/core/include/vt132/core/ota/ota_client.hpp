@@ -51,6 +51,7 @@ enum class UpdateError {
   InProgress,       // OtaUpdate::perform: not done yet, call again (esp_https_ota's IN_PROGRESS)
   InvalidState,     // an OtaUpdate call out of order (perform before begin, finish before the end)
   InvalidArgument,  // an OtaConfig field out of its range, or neither a URL nor a query
+  BadPatch,         // a delta patch the applier refused (wrong base, damaged, wrong result)
 };
 
 struct OtaResult {
@@ -71,6 +72,10 @@ struct OtaQuery {
   uint32_t image_size = 0;    // from the release JSON; 0 = unknown
   char manifest_url[kMaxAssetUrl + 1] = {};
   char signature_url[kMaxAssetUrl + 1] = {};
+  // The names of the release's patch assets, served next to the image (ReleaseInfo); begin
+  // fetches the one the signed manifest lists for the running image, if any.
+  char patch_names[kMaxPatchAssets][kMaxAssetName + 1] = {};
+  size_t patch_count = 0;
 };
 
 struct OtaPorts {
@@ -110,6 +115,9 @@ struct OtaConfig {
   uint32_t resume_backoff_ms = 200;  // the n-th resume connects no earlier than n times this
   void (*on_progress)(void* user) = nullptr;  // called once per kProgressStep written
   void* progress_user = nullptr;
+  // Called once when an install by patch fails and the handle falls back to the full image
+  // in the same update; `reason` is describe()'s text of the failure ("CORRUPT PATCH", ...).
+  void (*on_patch_failed)(void* user, const char* reason) = nullptr;
 };
 
 // Fetches config.url and fills `out` (a release JSON or an image, told apart by the first byte).

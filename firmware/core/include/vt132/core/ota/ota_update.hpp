@@ -24,6 +24,13 @@
 // (OtaSlots::end), hashes the slot as it reads back and selects it for the next boot.
 // abort() drops the slot (the old image and otadata are untouched) and the connection.
 //
+// Delta patches (docs/delta.md "Installing by patch"): when the signed manifest lists a patch
+// for the running image and the release holds it, begin() downloads the patch instead of the
+// image (after hashing the running image once, a pass over its slot) and perform() feeds it
+// through the applier, whose output is checked and written as a downloaded image would be.
+// Any failure of the patch falls back to the full image within the same update, once, and
+// calls config.on_patch_failed with the reason.
+//
 // Each call answers an OtaResult saying what failed; calls out of order answer InvalidState
 // and change nothing. A failed perform closes the slot and the connection at once (the
 // handle then answers InvalidState until abort() releases it); a failed begin or finish
@@ -31,9 +38,10 @@
 //
 // Memory. Working memory is taken from ports.heap at begin and given back by finish(),
 // abort() or the destructor: one block for the work state (kWorkBytes, sizeof measured in
-// docs/architecture.md: 6.9 KiB on a 32-bit MCU) and one receive buffer of
-// config.rx_buffer_size (1 KiB by default). A begin without a query also runs ota_query
-// first, which holds its own ~6 KiB only for that lookup (plus a 1.6 KiB OtaQuery). The
+// docs/architecture.md: 8.0 KiB on a 32-bit MCU) and one receive buffer of
+// config.rx_buffer_size (1 KiB by default); an install by patch also takes the applier's
+// 4,032 bytes while the patch is applied. A begin without a query also runs ota_query
+// first, which holds its own ~6 KiB only for that lookup (plus a 1.8 KiB OtaQuery). The
 // ImageStream, HttpClient and manifest all live in the work block, not on the stack, and
 // nothing is static. Stack (-fstack-usage, 32-bit MCU, from Modem::poll down to the port):
 // about 0.7 KiB of core frames for a perform, 1.7 KiB for begin; the largest single frame
@@ -75,6 +83,8 @@ class OtaUpdate {
   enum class State : uint8_t { Idle, Downloading, Downloaded, Failed };
 
   OtaResult fail(OtaResult r);
+  OtaResult fall_back(OtaResult why);
+  void drop_patch();
   OtaResult resume_later(OtaResult r);
   OtaResult reconnect();
   OtaResult take(const uint8_t* data, size_t n);

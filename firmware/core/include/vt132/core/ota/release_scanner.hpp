@@ -18,6 +18,10 @@ constexpr size_t kMaxAssetName = 63;
 constexpr size_t kMaxJsonDepth = 16;
 constexpr const char* kManifestAssetName = "vt132-manifest.json";
 constexpr const char* kSignatureAssetName = "vt132-manifest.json.sig";
+// Delta patch assets (docs/delta.md) are told by this ending; the signed manifest says which
+// base each applies to. Three, as the manifest lists at most three (kMaxManifestPatches).
+constexpr const char* kPatchAssetSuffix = ".patch";
+constexpr size_t kMaxPatchAssets = 3;
 
 struct ReleaseAsset {
   bool found = false;
@@ -31,6 +35,12 @@ struct ReleaseInfo {
   ReleaseAsset image;
   ReleaseAsset manifest;
   ReleaseAsset signature;
+  // The names of the first kMaxPatchAssets patch assets served next to the image: their URL
+  // is the image's with the last path segment replaced by the name, as GitHub and the VT132
+  // server serve assets (kept as names, not URLs, so the scanner stays within its 4 KiB).
+  // Others are ignored: the full image is always there to fall back on.
+  char patch_names[kMaxPatchAssets][kMaxAssetName + 1] = {};
+  size_t patch_count = 0;
 };
 
 enum class ScanError {
@@ -69,6 +79,7 @@ class ReleaseScanner {
   bool end_literal();
   void on_key();
   bool finish_asset();
+  void keep_patch_asset();
   void finish_release();
   bool fail(ScanError e);
 
