@@ -157,6 +157,34 @@ test_a_device_on_the_base_release_updates_by_patch_and_downloads_only_the_patch(
   expect_contains "$out" $'ATI1\nV1.1.0'
 }
 
+test_a_damaged_patch_asset_is_refused_and_the_full_image_installed_in_the_same_command() {
+  start_server
+  restart_server_logging_access || return 1
+  setup_device
+  "$BIN/vt132-mkimage" --next-of v100.bin --version V1.1.0 --seed 4 -o img-V1.1.0.bin >/dev/null
+  "$BIN/vt132-release" create --image img-V1.1.0.bin --tag V1.1.0 --repo "$repo" --out rel-V1.1.0 \
+    --key keys/release.pem --delta-from v100.bin >/dev/null || fail "create --delta-from failed"
+  local patch
+  patch=$(cd rel-V1.1.0 && ls ./*.patch | head -1)
+  patch=${patch#./}
+  # One byte of the published patch differs from the signed one (a damaged or swapped asset on
+  # the server): the unsigned release.json is made to agree, so publish uploads it.
+  local was now
+  was=$(sha256sum "rel-V1.1.0/$patch" | cut -d' ' -f1)
+  printf '\x00' | dd of="rel-V1.1.0/$patch" bs=1 seek=200 conv=notrunc status=none
+  now=$(sha256sum "rel-V1.1.0/$patch" | cut -d' ' -f1)
+  sed -i "s/$was/$now/" rel-V1.1.0/release.json
+  publish_dir rel-V1.1.0 >/dev/null || fail "publish failed"
+  local out log
+  out=$(device --pubkey keys/release.pub.pem -- "AT+W=lab,pw" "AT+U=$(latest)" "AT+U?" "AT+U^")
+  expect_contains "$out" $'PATCH FAILED: BAD PATCH, DOWNLOADING FULL IMAGE\n.................\n\nOK'
+  log=$(cat server.log)
+  expect_contains "$log" "/$patch"
+  expect_contains "$log" "/VT132.bin"
+  out=$(device --pubkey keys/release.pub.pem -- "ATI1")
+  expect_contains "$out" $'ATI1\nV1.1.0'
+}
+
 test_older_firmware_takes_the_image_straight_from_the_plain_http_url() {
   local http_port=$((40000 + RANDOM % 20000))
   start_server --http-listen "127.0.0.1:$http_port"
