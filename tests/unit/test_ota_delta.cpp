@@ -193,6 +193,26 @@ TEST_SUITE("ota_delta") {
     CHECK(rig.boots() == "V1.1.0 app1");
   }
 
+  TEST_CASE("the fallback happens once: a full image that then fails ends the update, the old image still boots") {
+    DeltaRig rig;
+    auto bad = rig.patch;
+    bad[bad.size() / 2] ^= 0x40;
+    rig.net.responses = {ok_response(rig.manifest_for(rig.base, bad)), ok_response(bad),
+                         "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"};
+    REQUIRE(rig.update.begin(rig.config).ok());
+    int calls = 0;
+    OtaResult r;
+    do {
+      r = rig.update.perform();
+    } while (r.error == UpdateError::InProgress && ++calls < 100000);
+    CHECK(r.error == UpdateError::Http);
+    CHECK(r.http_status == 404);
+    CHECK(patch_failures == std::vector<std::string>{"BAD PATCH"});
+    CHECK(rig.update.abort().ok());
+    CHECK(rig.heap.stats().outstanding_bytes == 0);
+    CHECK(rig.boots() == "V1.0.0 app0");
+  }
+
   TEST_CASE("a dropped patch download resumes with Range from the patch bytes received") {
     DeltaRig rig;
     const std::string whole = ok_response(rig.patch);
