@@ -8,23 +8,13 @@
 #include "support/fixture.hpp"
 
 using simtest::Fixture;
+using simtest::paced;
 using simtest::Route;
 using simtest::SimProcess;
 
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-
-// The image's first `after` bytes at once, then `bytes` every `ms`: a download that is
-// still running when the test acts.
-Route paced(const std::string& body, size_t after, size_t bytes, int ms) {
-  Route r;
-  r.body = body;
-  r.pace_after = after;
-  r.pace_bytes = bytes;
-  r.pace_ms = ms;
-  return r;
-}
 
 double seconds_since(SteadyClock::time_point t0) {
   return std::chrono::duration<double>(SteadyClock::now() - t0).count();

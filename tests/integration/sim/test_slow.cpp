@@ -18,6 +18,7 @@
 
 using simtest::Fixture;
 using simtest::ReleaseOptions;
+using simtest::paced;
 using simtest::Route;
 using simtest::SimProcess;
 
@@ -26,15 +27,6 @@ namespace {
 // A 1 s window with the default 1 KiB/s floor; the deadline is out of the way unless a test
 // tightens it.
 const std::vector<std::string> kFastWindow = {"--rate-window", "1000", "--min-rate", "1024"};
-
-Route paced(const std::string& body, size_t after, size_t bytes, int ms) {
-  Route r;
-  r.body = body;
-  r.pace_after = after;
-  r.pace_bytes = bytes;
-  r.pace_ms = ms;
-  return r;
-}
 
 double seconds_for(SimProcess& sim, const std::string& cmd, std::string& answer) {
   const auto t0 = std::chrono::steady_clock::now();

@@ -211,4 +211,13 @@ void TestServer::handle(int fd) {
   ::close(fd);
 }
 
+Route paced(const std::string& body, size_t after, size_t bytes, int ms) {
+  Route r;
+  r.body = body;
+  r.pace_after = after;
+  r.pace_bytes = bytes;
+  r.pace_ms = ms;
+  return r;
+}
+
 }  // namespace simtest

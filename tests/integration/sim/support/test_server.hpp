@@ -34,6 +34,10 @@ struct Route {
   size_t filler_headers = 0;     // this many extra "X-Filler-N: x" header lines
 };
 
+// `body` served slowly: its first `after` bytes at once, then `bytes` every `ms` (a download
+// still running when the test acts, or a trickling server).
+Route paced(const std::string& body, size_t after, size_t bytes, int ms);
+
 class TestServer {
  public:
   // With cert/key files: HTTPS; without: plain HTTP.
