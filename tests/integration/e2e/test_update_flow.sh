@@ -128,18 +128,24 @@ restart_server_logging_access() {
   fail "vt132-ota-server did not come back: $(tail -3 server.log)"
 }
 
-test_a_device_on_the_base_release_updates_by_patch_and_downloads_only_the_patch() {
+# A server logging its accesses, a device on V1.0.0, and a signed V1.1.0 release (a realistic
+# next release of the device's image, from mkimage seed SEED) made with a patch from V1.0.0.
+# Sets `patch` to the patch asset's name; the release is left in rel-V1.1.0, not published.
+delta_release() {  # SEED
   start_server
   restart_server_logging_access || return 1
   setup_device
-  # A realistic next release of the running image, made with a patch from it.
-  "$BIN/vt132-mkimage" --next-of v100.bin --version V1.1.0 --seed 3 -o img-V1.1.0.bin >/dev/null
+  "$BIN/vt132-mkimage" --next-of v100.bin --version V1.1.0 --seed "$1" -o img-V1.1.0.bin >/dev/null
   "$BIN/vt132-release" create --image img-V1.1.0.bin --tag V1.1.0 --repo "$repo" --out rel-V1.1.0 \
-    --key keys/release.pem --delta-from v100.bin >/dev/null || fail "create --delta-from failed"
-  local patch
+    --key keys/release.pem --delta-from v100.bin >/dev/null || { fail "create --delta-from failed"; return 1; }
   patch=$(cd rel-V1.1.0 && ls ./*.patch | head -1)
   patch=${patch#./}
-  [ -n "$patch" ] || fail "create --delta-from made no patch asset"
+  [ -n "$patch" ] || { fail "create --delta-from made no patch asset"; return 1; }
+}
+
+test_a_device_on_the_base_release_updates_by_patch_and_downloads_only_the_patch() {
+  local patch
+  delta_release 3 || return 1
   publish_dir rel-V1.1.0 >/dev/null || fail "publish failed"
   local before out
   before=$(wc -l <server.log)
@@ -158,15 +164,8 @@ test_a_device_on_the_base_release_updates_by_patch_and_downloads_only_the_patch(
 }
 
 test_a_damaged_patch_asset_is_refused_and_the_full_image_installed_in_the_same_command() {
-  start_server
-  restart_server_logging_access || return 1
-  setup_device
-  "$BIN/vt132-mkimage" --next-of v100.bin --version V1.1.0 --seed 4 -o img-V1.1.0.bin >/dev/null
-  "$BIN/vt132-release" create --image img-V1.1.0.bin --tag V1.1.0 --repo "$repo" --out rel-V1.1.0 \
-    --key keys/release.pem --delta-from v100.bin >/dev/null || fail "create --delta-from failed"
   local patch
-  patch=$(cd rel-V1.1.0 && ls ./*.patch | head -1)
-  patch=${patch#./}
+  delta_release 4 || return 1
   # One byte of the published patch differs from the signed one (a damaged or swapped asset on
   # the server): the unsigned release.json is made to agree, so publish uploads it.
   local was now
