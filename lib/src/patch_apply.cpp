@@ -51,8 +51,11 @@ std::vector<uint8_t> apply_patch(const std::vector<uint8_t>& base, const std::ve
   applier->begin(io, static_cast<uint32_t>(std::min<size_t>(base.size(), UINT32_MAX)), delta::kMaxPatchImageSize);
   for (size_t at = 0; at < patch.size(); at += kFeedChunk) {
     const size_t n = std::min(kFeedChunk, patch.size() - at);
-    const delta::PatchError e = applier->feed(patch.data() + at, n);
-    if (e != delta::PatchError::Ok) refuse(e, *applier);
+    // The applier's per-call bound matters on a device, not here: call until the chunk is in.
+    for (size_t done = 0, taken = 0; done < n || applier->busy(); done += taken) {
+      const delta::PatchError e = applier->feed(patch.data() + at + done, n - done, taken);
+      if (e != delta::PatchError::Ok) refuse(e, *applier);
+    }
   }
   const delta::PatchError e = applier->finish();
   if (e != delta::PatchError::Ok) refuse(e, *applier);

@@ -62,7 +62,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::memcpy(patch.data() + 28, digest.data(), digest.size());
   }
   static delta::PatchApplier applier;  // as on a device: one preallocated state, reused
-  Sink sink{&base};
+  Sink sink{&base, 0, {}};
   delta::PatchIo io;
   io.read_base = read_base;
   io.write_result = write_result;
@@ -74,8 +74,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   applier.begin(io, kBaseSize, 1u << 20, (control & 0x80) ? &known : nullptr);
   const size_t chunk = 1 + (control >> 1 & 0x3F) % 61;
   delta::PatchError e = delta::PatchError::Ok;
-  for (size_t at = 0; at < patch.size() && e == delta::PatchError::Ok; at += chunk) {
-    e = applier.feed(patch.data() + at, patch.size() - at < chunk ? patch.size() - at : chunk);
+  // Each call is bounded; the loop continues a call that stopped at its bound.
+  for (size_t at = 0, taken = 0; (at < patch.size() || applier.busy()) && e == delta::PatchError::Ok; at += taken) {
+    const size_t n = patch.size() - at < chunk ? patch.size() - at : chunk;
+    const size_t before = sink.written;
+    e = applier.feed(patch.data() + at, n, taken);
+    if (sink.written - before > delta::PatchApplier::kMaxResultPerFeed) __builtin_trap();
   }
   if (e == delta::PatchError::Ok) e = applier.finish();
   if (applier.header_ready() && sink.written > applier.header().result_size) __builtin_trap();

@@ -74,6 +74,10 @@ struct Run {
   Bytes out;
   size_t sink_calls = 0;
   size_t base_reads = 0;
+  size_t base_bytes_read = 0;
+  size_t feed_calls = 0;
+  size_t most_written_by_one_feed = 0;
+  size_t most_base_read_by_one_feed = 0;
   bool base_read_out_of_range = false;
   delta::PatchError error = delta::PatchError::Ok;
 };
@@ -86,6 +90,7 @@ bool read_base(void* ctx, uint32_t offset, uint8_t* buf, size_t len) {
   }
   std::memcpy(buf, r->base->data() + offset, len);
   ++r->base_reads;
+  r->base_bytes_read += len;
   return true;
 }
 
@@ -105,8 +110,15 @@ Run run_patch(const Bytes& base, const Bytes& patch, size_t chunk = 1000, const 
   io.ctx = &run;
   auto applier = std::make_unique<delta::PatchApplier>();
   applier->begin(io, static_cast<uint32_t>(base.size()), delta::kMaxPatchImageSize, known);
-  for (size_t at = 0; at < patch.size() && run.error == delta::PatchError::Ok; at += chunk) {
-    run.error = applier->feed(patch.data() + at, std::min(chunk, patch.size() - at));
+  // A call that stopped at its bound leaves input (or work) for the next one.
+  for (size_t at = 0, taken = 0; (at < patch.size() || applier->busy()) && run.error == delta::PatchError::Ok;
+       at += taken) {
+    const size_t written = run.out.size();
+    const size_t read = run.base_bytes_read;
+    run.error = applier->feed(patch.data() + at, std::min(chunk, patch.size() - at), taken);
+    ++run.feed_calls;
+    run.most_written_by_one_feed = std::max(run.most_written_by_one_feed, run.out.size() - written);
+    run.most_base_read_by_one_feed = std::max(run.most_base_read_by_one_feed, run.base_bytes_read - read);
   }
   if (run.error == delta::PatchError::Ok) run.error = applier->finish();
   CHECK(applier->result_written() <= applier->header().result_size);
@@ -183,6 +195,32 @@ TEST_CASE("the applier fed one byte at a time makes the same result") {
   const Run run = run_patch(base, patch, 1);
   REQUIRE(run.error == delta::PatchError::Ok);
   CHECK(run.out == result);
+}
+
+TEST_CASE("one feed writes at most kMaxResultPerFeed however much result one Copy or one long Add makes") {
+  std::mt19937 rng(21);
+  const Bytes base = code_like(rng, 256 * 1024);
+  // 262144 as a varint: 0x80 0x80 0x10; offset 0.
+  const Bytes copy_all = {1, 0x80, 0x80, 0x10, 0};
+  // The same with a zero difference: decoded from a few long matches.
+  Bytes add_all = {2, 0x80, 0x80, 0x10, 0};
+  add_all.resize(add_all.size() + base.size(), 0);
+  for (const Bytes& instructions : {copy_all, add_all}) {
+    const Bytes patch = patch_from_instructions(base, base, instructions);
+    // As on a device, which knows its running image: else the header's call hashes the base.
+    delta::BaseIdentity known;
+    known.size = static_cast<uint32_t>(base.size());
+    known.sha256 = vt132::core::Sha256::of(base.data(), base.size());
+    for (const size_t chunk : {patch.size(), size_t{1}}) {
+      const Run run = run_patch(base, patch, chunk, &known);
+      REQUIRE(run.error == delta::PatchError::Ok);
+      CHECK(run.out == base);
+      CHECK(run.most_written_by_one_feed <= delta::PatchApplier::kMaxResultPerFeed);
+      // Base is read ahead by at most one chunk past what the result used.
+      CHECK(run.most_base_read_by_one_feed <= delta::PatchApplier::kMaxResultPerFeed + delta::PatchApplier::kChunk);
+      CHECK(run.feed_calls >= base.size() / delta::PatchApplier::kMaxResultPerFeed);
+    }
+  }
 }
 
 TEST_CASE("every single-byte corruption of a patch is refused") {

@@ -4,6 +4,7 @@
 // the same update.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "../support/scripted_net.hpp"
 #include "port/host_system.hpp"
 #include "vt132/core/boot/flash_ota_slots.hpp"
+#include "vt132/core/delta/patch_applier.hpp"
 #include "vt132/core/ota/ota_update.hpp"
 #include "vt132/host/delta_encoder.hpp"
 #include "vt132/host/manifest_writer.hpp"
@@ -138,6 +140,31 @@ TEST_SUITE("ota_delta") {
     CHECK(rig.slot1() == rig.next);  // byte-identical to the release image
     CHECK(rig.boots() == "V1.1.0 app1");
     CHECK(rig.heap.stats().outstanding_bytes == 0);
+  }
+
+  TEST_CASE("installing by patch, one perform hands at most the applier's per-call bound to the slot") {
+    DeltaRig rig;
+    rig.net.responses = {ok_response(rig.manifest), ok_response(rig.patch)};
+    REQUIRE(rig.update.begin(rig.config).ok());
+    size_t most = 0;
+    size_t performs = 0;
+    OtaResult r;
+    do {
+      const size_t before = rig.update.bytes_read();
+      r = rig.update.perform();
+      ++performs;
+      most = std::max(most, rig.update.bytes_read() - before);
+    } while (r.error == UpdateError::InProgress);
+    REQUIRE(r.ok());
+    REQUIRE(rig.update.finish().ok());
+    MESSAGE("patch ", rig.patch.size(), " B -> image ", rig.next.size(), " B in ", performs, " performs, at most ", most,
+            " B each");
+    // A patch far smaller than its image: without the bound, one 1 KiB read makes many KiB.
+    CHECK(rig.patch.size() * 10 < rig.next.size());
+    CHECK(most <= delta::PatchApplier::kMaxResultPerFeed);
+    CHECK(patch_failures.empty());
+    CHECK(rig.slot1() == rig.next);
+    CHECK(rig.boots() == "V1.1.0 app1");
   }
 
   TEST_CASE("the whole update by patch stays within the 16 KiB heap budget") {

@@ -95,9 +95,9 @@ struct Sweep {
     const vt132::core::delta::BaseIdentity base{static_cast<uint32_t>(old_image.size()),
                                                 vt132::core::Sha256::of(old_image.data(), old_image.size())};
     applier->begin({read_base, write_result, &ctx}, ctx.running.size, slots.next_update().size, &base);
-    for (size_t at = 0; at < patch.size(); at += kChunk) {
+    for (size_t at = 0, taken = 0; at < patch.size() || applier->busy(); at += taken) {
       const size_t n = patch.size() - at < kChunk ? patch.size() - at : kChunk;
-      if (applier->feed(patch.data() + at, n) != vt132::core::delta::PatchError::Ok) return false;
+      if (applier->feed(patch.data() + at, n, taken) != vt132::core::delta::PatchError::Ok) return false;
     }
     return applier->finish() == vt132::core::delta::PatchError::Ok;
   }

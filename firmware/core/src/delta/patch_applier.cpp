@@ -20,6 +20,9 @@ void PatchApplier::begin(const PatchIo& io, uint32_t base_capacity, uint32_t res
   stage_ = Stage::Op;
   varint_ = length_ = remaining_ = base_pos_ = 0;
   varint_shift_ = 0;
+  budget_ = 0;
+  stalled_ = false;
+  decoded_count_ = decoded_next_ = 0;
   header_len_ = base_buf_at_ = base_buf_len_ = out_len_ = 0;
   result_hash_.reset();
   lz_.reset();
@@ -30,14 +33,23 @@ PatchError PatchApplier::fail(PatchError e) {
   return error_;
 }
 
-PatchError PatchApplier::feed(const uint8_t* data, size_t len) {
+PatchError PatchApplier::feed(const uint8_t* data, size_t len, size_t& consumed) {
+  consumed = 0;
   if (error_ != PatchError::Ok) return error_;
-  seen_ += static_cast<uint32_t>(len);
-  while (len > 0) {
-    const PatchError e = header_done_ ? take_body(data, len) : take_header(data, len);
+  // Result bytes still buffered from an earlier call may be written in this one: they count.
+  budget_ = static_cast<uint32_t>(kMaxResultPerFeed) - out_len_;
+  if (stalled_) {
+    const PatchError e = run_decoder();
     if (e != PatchError::Ok) return fail(e);
   }
-  return PatchError::Ok;
+  const size_t offered = len;
+  PatchError e = PatchError::Ok;
+  while (e == PatchError::Ok && len > 0 && !stalled_) {
+    e = header_done_ ? take_body(data, len) : take_header(data, len);
+  }
+  consumed = offered - len;
+  seen_ += static_cast<uint32_t>(consumed);
+  return e == PatchError::Ok ? e : fail(e);
 }
 
 PatchError PatchApplier::take_header(const uint8_t*& data, size_t& len) {
@@ -85,25 +97,42 @@ PatchError PatchApplier::take_body(const uint8_t*& data, size_t& len) {
   return run_decoder();
 }
 
+// Runs until the decoder needs input or the body ends, or stops (stalled_) where this call's
+// bound is spent: in a Copy, or between two decoded bytes. The next call continues right there;
+// the decoder is not stepped before all bytes of its last step are taken, so they stay in its
+// window.
 PatchError PatchApplier::run_decoder() {
-  while (!body_ended_) {
-    uint32_t count = 0;
-    switch (lz_.next(count)) {
-      case LzDecoder::Step::NeedInput: return PatchError::Ok;
-      case LzDecoder::Step::Corrupt: return PatchError::CorruptBody;
-      case LzDecoder::Step::End:
-        body_ended_ = true;
-        // The instructions must end with the body, and the body with its last coded byte.
-        if (stage_ != Stage::Op || lz_.consumed() != header_.body_size) return PatchError::CorruptBody;
-        return PatchError::Ok;
-      case LzDecoder::Step::Bytes:
-        for (uint32_t i = 0; i < count; ++i) {
-          const PatchError e = on_byte(lz_.recent(count, i));
-          if (e != PatchError::Ok) return e;
-        }
-        break;
+  stalled_ = true;
+  for (;;) {
+    if (stage_ == Stage::Copying) {
+      const PatchError e = copy_from_base();
+      if (e != PatchError::Ok || stage_ == Stage::Copying) return e;
     }
+    while (decoded_next_ < decoded_count_) {
+      if (budget_ == 0) return PatchError::Ok;
+      const PatchError e = on_byte(lz_.recent(decoded_count_, decoded_next_++));
+      if (e != PatchError::Ok) return e;
+      if (stage_ == Stage::Copying) break;
+    }
+    if (stage_ == Stage::Copying) continue;
+    if (body_ended_) break;
+    uint32_t count = 0;
+    const LzDecoder::Step step = lz_.next(count);
+    if (step == LzDecoder::Step::NeedInput) break;
+    if (step == LzDecoder::Step::Corrupt) return PatchError::CorruptBody;
+    if (step == LzDecoder::Step::End) {
+      body_ended_ = true;
+      // The instructions must end with the body, and the body with its last coded byte.
+      if (stage_ != Stage::Op || lz_.consumed() != header_.body_size) return PatchError::CorruptBody;
+      // The last partial chunk goes out now, within this call's bound, not in finish().
+      const PatchError e = flush();
+      if (e != PatchError::Ok) return e;
+      break;
+    }
+    decoded_count_ = count;
+    decoded_next_ = 0;
   }
+  stalled_ = false;
   return PatchError::Ok;
 }
 
@@ -143,6 +172,8 @@ PatchError PatchApplier::on_byte(uint8_t b) {
     }
     case Stage::Data:
       return on_data(b);
+    case Stage::Copying:
+      break;  // run_decoder finishes a Copy before it hands on another byte
   }
   return PatchError::BadInstruction;
 }
@@ -165,23 +196,24 @@ PatchError PatchApplier::on_varint(uint8_t b, uint32_t& value) {
 
 PatchError PatchApplier::start_instruction() {
   if (op_ == Op::Copy) {
-    stage_ = Stage::Op;
-    return copy_from_base(length_);
+    stage_ = Stage::Copying;  // run_decoder makes its bytes, as far as the bound allows
+    return PatchError::Ok;
   }
   remaining_ = length_;
   stage_ = Stage::Data;
   return PatchError::Ok;
 }
 
-PatchError PatchApplier::copy_from_base(uint32_t len) {
-  while (len > 0) {
+// base_byte counts length_ down.
+PatchError PatchApplier::copy_from_base() {
+  while (length_ > 0 && budget_ > 0) {
     uint8_t b = 0;
     const PatchError e = base_byte(b);
     if (e != PatchError::Ok) return e;
     const PatchError p = put(b);
     if (p != PatchError::Ok) return p;
-    --len;
   }
+  if (length_ == 0) stage_ = Stage::Op;
   return PatchError::Ok;
 }
 
@@ -214,6 +246,7 @@ PatchError PatchApplier::base_byte(uint8_t& out) {
 }
 
 PatchError PatchApplier::put(uint8_t b) {
+  --budget_;
   io_buf_.out_[out_len_++] = b;
   return out_len_ == kChunk ? flush() : PatchError::Ok;
 }
@@ -229,7 +262,7 @@ PatchError PatchApplier::flush() {
 
 PatchError PatchApplier::finish() {
   if (error_ != PatchError::Ok) return error_;
-  if (!header_done_ || body_seen_ < header_.body_size) return fail(PatchError::Truncated);
+  if (!header_done_ || body_seen_ < header_.body_size || stalled_) return fail(PatchError::Truncated);
   if (body_crc_ != header_.body_crc32) return fail(PatchError::BodyChecksum);
   if (!body_ended_) return fail(PatchError::CorruptBody);
   const PatchError e = flush();

@@ -97,6 +97,10 @@ struct OtaUpdate::Work {
   OtaResult result_error;                // why the last result write was refused
   // Its own heap block (kPatchApplierStateSize), taken only for an install by patch.
   delta::PatchApplier* applier = nullptr;
+  // What the applier has not taken yet of the last read (in the receive buffer, which the
+  // connection leaves alone until the next read): later performs give it this, not the network.
+  const uint8_t* patch_rest = nullptr;
+  size_t patch_rest_len = 0;
 };
 
 const size_t OtaUpdate::kWorkBytes = sizeof(OtaUpdate::Work);
@@ -384,14 +388,28 @@ OtaResult finish_patch(Work& w) {
   return OtaResult{};
 }
 
-// Bytes of the patch to the applier; what it refused, said as an update error.
+// One bounded step of the applier (PatchApplier::kMaxResultPerFeed) over the rest of the last
+// read; what it refused, said as an update error.
+OtaResult step_patch(Work& w) {
+  w.result_error = OtaResult{};
+  size_t taken = 0;
+  if (w.applier->feed(w.patch_rest, w.patch_rest_len, taken) != delta::PatchError::Ok) {
+    return w.result_error.ok() ? answer(UpdateError::BadPatch) : w.result_error;
+  }
+  w.patch_rest += taken;
+  w.patch_rest_len -= taken;
+  return OtaResult{};
+}
+
+// A read of the patch: counted as received (the Range offset of a resume) and hashed whole,
+// then applied as far as one step goes.
 OtaResult feed_patch(Work& w, const uint8_t* data, size_t n) {
   if (n > w.limit - w.fetched) return answer(UpdateError::TooLarge);
   w.fetched += n;
   w.patch_hash.update(data, n);
-  w.result_error = OtaResult{};
-  if (w.applier->feed(data, n) == delta::PatchError::Ok) return OtaResult{};
-  return w.result_error.ok() ? answer(UpdateError::BadPatch) : w.result_error;
+  w.patch_rest = data;
+  w.patch_rest_len = n;
+  return step_patch(w);
 }
 
 }  // namespace
@@ -404,6 +422,7 @@ void OtaUpdate::drop_patch() {
   ports_.heap.destroy(work_->applier);
   work_->applier = nullptr;
   work_->patch = nullptr;
+  work_->patch_rest_len = 0;
 }
 
 void OtaUpdate::release() {
@@ -542,6 +561,10 @@ OtaResult OtaUpdate::perform() {
   if (state_ == State::Downloaded) return OtaResult{};
   if (state_ != State::Downloading) return answer(UpdateError::InvalidState);
   Work& w = *work_;
+  if (w.patch && (w.patch_rest_len > 0 || w.applier->busy())) {
+    const OtaResult r = step_patch(w);
+    return r.ok() ? answer(UpdateError::InProgress) : fail(r);
+  }
   if (!w.connected) return reconnect();
   const uint8_t* data = nullptr;
   const int n = w.http.take_body(data, rx_size_, w.config.net_wait_ms);

@@ -5,6 +5,11 @@
 //   write_result(data, len)      the next bytes of the result (on the device: the slot writer).
 // Lifecycle, like the OTA handle: begin() -> feed() any number of times with chunks of any
 // size (1 byte works) -> finish(). The first error sticks: every later call returns it.
+// One feed() does a bounded amount of work, so a caller's poll loop stays live however much
+// result one instruction makes: it writes at most kMaxResultPerFeed result bytes and reads at
+// most that plus one chunk of base (the one exception: without a known base, the call that
+// completes the header hashes the whole base). When the bound stops it, it says how much input
+// it took and busy() is true: the next feed() (with the rest, or with none) continues the work.
 //
 // Guarantees, whatever the patch bytes are:
 //   - the base is read only inside [0, base_size), and base_size fits base_capacity;
@@ -43,7 +48,15 @@ class PatchApplier {
   // Either way nothing is written before the base is proven to be the patch's.
   void begin(const PatchIo& io, uint32_t base_capacity, uint32_t result_capacity,
              const BaseIdentity* known_base = nullptr);
-  PatchError feed(const uint8_t* data, size_t len);
+  static constexpr size_t kChunk = 64;  // base reads and result writes go in chunks this big
+  static constexpr size_t kMaxResultPerFeed = 4096;
+
+  // Takes up to len bytes of the patch; `consumed` says how many. Fewer than len only when
+  // busy() is then true.
+  PatchError feed(const uint8_t* data, size_t len, size_t& consumed);
+  // Work is pending that the next feed() continues before it takes any input: a Copy, or bytes
+  // the decoder has made or can make from what it already took. finish() only once this is false.
+  bool busy() const { return stalled_; }
   PatchError finish();
 
   bool header_ready() const { return header_done_; }
@@ -52,8 +65,9 @@ class PatchApplier {
   uint32_t patch_bytes_seen() const { return seen_; }
 
  private:
-  enum class Stage : uint8_t { Op, Length, Offset, Data };
-  static constexpr size_t kChunk = 64;  // base reads and result writes go in chunks this big
+  // Copying: the current Copy's bytes are being made (length_ left); no patch byte is read
+  // meanwhile.
+  enum class Stage : uint8_t { Op, Length, Offset, Data, Copying };
 
   PatchError fail(PatchError e);
   PatchError take_header(const uint8_t*& data, size_t& len);
@@ -63,7 +77,7 @@ class PatchApplier {
   PatchError on_byte(uint8_t b);
   PatchError on_varint(uint8_t b, uint32_t& value);
   PatchError start_instruction();
-  PatchError copy_from_base(uint32_t len);
+  PatchError copy_from_base();
   PatchError on_data(uint8_t b);
   PatchError base_byte(uint8_t& out);
   PatchError put(uint8_t b);
@@ -78,6 +92,7 @@ class PatchApplier {
   PatchHeader header_;
   bool header_done_ = false;
   bool body_ended_ = false;
+  bool stalled_ = false;        // the last feed() stopped at its bound, not for want of input
   uint32_t seen_ = 0;           // patch bytes fed
   uint32_t body_seen_ = 0;
   uint32_t body_crc_ = 0;
@@ -92,6 +107,11 @@ class PatchApplier {
   uint32_t length_ = 0;
   uint32_t remaining_ = 0;      // data bytes of an Add or Literal still to come
   uint32_t base_pos_ = 0;       // where the next base read starts
+
+  // The bound of one feed(): result bytes this call may still make, and where it stopped.
+  uint32_t budget_ = 0;
+  uint32_t decoded_count_ = 0;  // the decoder's last Bytes step: its bytes at the window's end,
+  uint32_t decoded_next_ = 0;   // and the first of them not yet taken by on_byte
 
   struct IoBuffers {
     uint8_t base_[kChunk];

@@ -28,6 +28,9 @@
 // for the running image and the release holds it, begin() downloads the patch instead of the
 // image (after hashing the running image once, a pass over its slot) and perform() feeds it
 // through the applier, whose output is checked and written as a downloaded image would be.
+// One perform() writes at most PatchApplier::kMaxResultPerFeed (4 KiB) of result and reads
+// about as much of the running slot: while a read's worth of patch makes more than that (one
+// Copy may make the whole image), the next performs continue it before reading the network.
 // Any failure of the patch falls back to the full image within the same update, once, and
 // calls config.on_patch_failed with the reason.
 //
