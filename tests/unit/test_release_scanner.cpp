@@ -101,6 +101,30 @@ TEST_SUITE("release_scanner") {
     CHECK(sizeof(ReleaseScanner) < 4096);
   }
 
+  TEST_CASE("keeps the first three patch assets served next to their URL's name, skips the rest") {
+    auto patch = [](const std::string& name, const std::string& url) {
+      return R"({"name":")" + name + R"(","size":10,"browser_download_url":")" + url + R"("})";
+    };
+    std::string doc = release("V1.1.0", false);
+    const std::string list = patch("VT132-from-V1.0.0.patch", "https://h/d/VT132-from-V1.0.0.patch") + "," +
+                             patch("notes.txt", "https://h/d/notes.txt") + "," +
+                             patch("VT132-from-V0.9.patch", "https://elsewhere/other-name.patch") + "," +
+                             patch("VT132-from-V0.8.patch", "https://h/d/VT132-from-V0.8.patch") + "," +
+                             patch("VT132-from-V0.7.patch", "https://h/d/VT132-from-V0.7.patch") + "," +
+                             patch("VT132-from-V0.6.patch", "https://h/d/VT132-from-V0.6.patch") + ",";
+    doc.insert(doc.find(R"("assets":[)") + std::strlen(R"("assets":[)"), list);
+    for (size_t chunk : {1, 4096}) {
+      ReleaseScanner s("VT132.bin", false);
+      REQUIRE(scan(doc, s, chunk) == ScanError::Ok);
+      const auto& r = s.release();
+      REQUIRE(r.patch_count == 3);
+      CHECK(std::string(r.patch_names[0]) == "VT132-from-V1.0.0.patch");
+      // Skipped: not a .patch name, and a URL whose last segment is not the name.
+      CHECK(std::string(r.patch_names[1]) == "VT132-from-V0.8.patch");
+      CHECK(std::string(r.patch_names[2]) == "VT132-from-V0.7.patch");
+    }
+  }
+
   TEST_CASE("broken JSON is refused") {
     for (const char* bad : {R"({"tag_name":"V1.0.0",})", R"({"a":[1,2}})", R"({"a":tru})", R"("text")",
                             R"({"a":"x)", R"({"a":1} x)", "{\"a\":\"\x01\"}"}) {
