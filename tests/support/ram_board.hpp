@@ -50,6 +50,11 @@ struct RamBoard {
   // Puts an image into a slot as a test wants it, without selecting it.
   void put(size_t index, const std::vector<uint8_t>& image) { flash.put(slot(index).offset, image.data(), image.size()); }
   core::boot::BootResult boot() { return core::boot::run_bootloader(flash, table, efuse); }
+  // Resets the board and says what runs: "V1.1.0 app1".
+  std::string boots() {
+    const auto b = boot();
+    return std::string(b.app.version) + " app" + std::to_string(b.slot);
+  }
 };
 
 }  // namespace vt132::test

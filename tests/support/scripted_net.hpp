@@ -13,6 +13,14 @@
 
 namespace vt132::test {
 
+// A 200 answer with a Content-Length body, as a server sends an asset.
+inline std::string ok_response(const std::string& body) {
+  return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+inline std::string ok_response(const std::vector<uint8_t>& body) {
+  return ok_response(std::string(body.begin(), body.end()));
+}
+
 // A clock the test moves. Counts sleeps, so a test can prove code never sleeps.
 struct FakeClock : core::port::Clock {
   uint32_t now = 1000;

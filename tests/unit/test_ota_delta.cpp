@@ -21,19 +21,13 @@
 using namespace vt132::core;
 using vt132::test::app_image;
 using vt132::test::FakeClock;
+using vt132::test::ok_response;
 using vt132::test::RamBoard;
 using vt132::test::ScriptedNet;
 
 namespace {
 
 constexpr const char* kPatchName = "VT132-from-V1.0.0.patch";
-
-std::string ok_response(const std::vector<uint8_t>& body) {
-  return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
-         std::string(body.begin(), body.end());
-}
-
-std::string ok_response(const std::string& body) { return ok_response(std::vector<uint8_t>(body.begin(), body.end())); }
 
 Sha256Digest sha_of(const std::vector<uint8_t>& b) { return Sha256::of(b.data(), b.size()); }
 
@@ -109,10 +103,6 @@ struct DeltaRig {
     }
   }
 
-  std::string boots() {
-    const auto b = board.boot();
-    return std::string(b.app.version) + " app" + std::to_string(b.slot);
-  }
   // The bytes the new slot holds, as long as the release image.
   std::vector<uint8_t> slot1() const {
     const auto at = board.flash.bytes().begin() + board.slot(1).offset;
@@ -138,7 +128,7 @@ TEST_SUITE("ota_delta") {
     CHECK(patch_failures.empty());
     CHECK(rig.paths() == std::vector<std::string>{"GET /rel/vt132-manifest.json", std::string("GET /rel/") + kPatchName});
     CHECK(rig.slot1() == rig.next);  // byte-identical to the release image
-    CHECK(rig.boots() == "V1.1.0 app1");
+    CHECK(rig.board.boots() == "V1.1.0 app1");
     CHECK(rig.heap.stats().outstanding_bytes == 0);
   }
 
@@ -164,7 +154,7 @@ TEST_SUITE("ota_delta") {
     CHECK(most <= delta::PatchApplier::kMaxResultPerFeed);
     CHECK(patch_failures.empty());
     CHECK(rig.slot1() == rig.next);
-    CHECK(rig.boots() == "V1.1.0 app1");
+    CHECK(rig.board.boots() == "V1.1.0 app1");
   }
 
   TEST_CASE("the whole update by patch stays within the 16 KiB heap budget") {
@@ -183,7 +173,7 @@ TEST_SUITE("ota_delta") {
     REQUIRE(rig.install().ok());
     CHECK(patch_failures.empty());
     CHECK(rig.paths() == std::vector<std::string>{"GET /rel/vt132-manifest.json", "GET /rel/VT132.bin"});
-    CHECK(rig.boots() == "V1.1.0 app1");
+    CHECK(rig.board.boots() == "V1.1.0 app1");
   }
 
   TEST_CASE("a corrupt patch falls back to the full image in the same update, and says why once") {
@@ -197,7 +187,7 @@ TEST_SUITE("ota_delta") {
     CHECK(rig.paths() == std::vector<std::string>{"GET /rel/vt132-manifest.json", std::string("GET /rel/") + kPatchName,
                                                   "GET /rel/VT132.bin"});
     CHECK(rig.slot1() == rig.next);
-    CHECK(rig.boots() == "V1.1.0 app1");
+    CHECK(rig.board.boots() == "V1.1.0 app1");
     CHECK(rig.heap.stats().outstanding_bytes == 0);
   }
 
@@ -208,7 +198,7 @@ TEST_SUITE("ota_delta") {
     rig.net.responses = {ok_response(rig.manifest), ok_response(bad), ok_response(rig.next)};
     REQUIRE(rig.install().ok());
     REQUIRE(patch_failures.size() == 1);
-    CHECK(rig.boots() == "V1.1.0 app1");
+    CHECK(rig.board.boots() == "V1.1.0 app1");
   }
 
   TEST_CASE("a patch that is not on the server falls back to the full image") {
@@ -217,7 +207,7 @@ TEST_SUITE("ota_delta") {
                          ok_response(rig.next)};
     REQUIRE(rig.install().ok());
     CHECK(patch_failures == std::vector<std::string>{"HTTP 404"});
-    CHECK(rig.boots() == "V1.1.0 app1");
+    CHECK(rig.board.boots() == "V1.1.0 app1");
   }
 
   TEST_CASE("the fallback happens once: a full image that then fails ends the update, the old image still boots") {
@@ -237,7 +227,7 @@ TEST_SUITE("ota_delta") {
     CHECK(patch_failures == std::vector<std::string>{"BAD PATCH"});
     CHECK(rig.update.abort().ok());
     CHECK(rig.heap.stats().outstanding_bytes == 0);
-    CHECK(rig.boots() == "V1.0.0 app0");
+    CHECK(rig.board.boots() == "V1.0.0 app0");
   }
 
   TEST_CASE("a dropped patch download resumes with Range from the patch bytes received") {
@@ -260,6 +250,6 @@ TEST_SUITE("ota_delta") {
     REQUIRE(rig.update.finish().ok());
     CHECK(patch_failures.empty());
     CHECK(rig.net.requests.back().find("Range: bytes=" + std::to_string(cut) + "-\r\n") != std::string::npos);
-    CHECK(rig.boots() == "V1.1.0 app1");
+    CHECK(rig.board.boots() == "V1.1.0 app1");
   }
 }

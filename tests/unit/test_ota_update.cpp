@@ -15,15 +15,11 @@
 using namespace vt132::core;
 using vt132::test::app_image;
 using vt132::test::FakeClock;
+using vt132::test::ok_response;
 using vt132::test::RamBoard;
 using vt132::test::ScriptedNet;
 
 namespace {
-
-std::string ok_response(const std::vector<uint8_t>& body) {
-  return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
-         std::string(body.begin(), body.end());
-}
 
 std::vector<uint8_t> image_for(uint16_t chip_id, const std::string& project, uint32_t secure_version = 0) {
   vt132::host::ImageSpec spec;
@@ -69,10 +65,6 @@ struct Rig {
       if (r.error != UpdateError::InProgress) return r;
     }
   }
-  std::string boots() {
-    const auto b = board.boot();
-    return std::string(b.app.version) + " app" + std::to_string(b.slot);
-  }
 };
 
 }  // namespace
@@ -108,7 +100,7 @@ TEST_SUITE("ota_update") {
     CHECK(progress_calls == static_cast<int>(img.size() / kProgressStep));
     REQUIRE(rig.update.finish().ok());
     CHECK_FALSE(rig.update.active());
-    CHECK(rig.boots() == "V1.1.0 app1");
+    CHECK(rig.board.boots() == "V1.1.0 app1");
   }
 
   TEST_CASE("a silent server: perform answers InProgress after a short wait, Timeout after timeout_ms in all") {
@@ -131,7 +123,7 @@ TEST_SUITE("ota_update") {
     CHECK(calls >= static_cast<int>(rig.config.timeout_ms / rig.config.net_wait_ms));
     CHECK(rig.update.perform().error == UpdateError::InvalidState);  // failed: only abort is left
     CHECK(rig.update.abort().ok());
-    CHECK(rig.boots() == "V1.0.0 app0");
+    CHECK(rig.board.boots() == "V1.0.0 app0");
   }
 
   TEST_CASE("a dropped connection resumes with Range no earlier than the back-off, and perform never sleeps") {
@@ -158,7 +150,7 @@ TEST_SUITE("ota_update") {
     REQUIRE(rig.perform_all(calls).ok());
     CHECK(rig.clock.sleeps == 0);
     REQUIRE(rig.update.finish().ok());
-    CHECK(rig.boots() == "V1.1.0 app1");
+    CHECK(rig.board.boots() == "V1.1.0 app1");
   }
 
   TEST_CASE("chip, size, anti-rollback floor and project are refused in begin, before any flash write") {
@@ -209,7 +201,7 @@ TEST_SUITE("ota_update") {
     const auto& now = rig.board.flash.bytes();
     CHECK(std::equal(now.begin(), now.begin() + app1.offset, before.begin()));
     CHECK(std::equal(now.begin() + app1.offset + app1.size, now.end(), before.begin() + app1.offset + app1.size));
-    CHECK(rig.boots() == "V1.0.0 app0");
+    CHECK(rig.board.boots() == "V1.0.0 app0");
   }
 
   TEST_CASE("calls out of order answer InvalidState and change nothing") {
@@ -229,7 +221,7 @@ TEST_SUITE("ota_update") {
     REQUIRE(rig.perform_all(calls).ok());
     CHECK(rig.update.perform().ok());  // done stays done
     REQUIRE(rig.update.finish().ok());
-    CHECK(rig.boots() == "V1.1.0 app1");
+    CHECK(rig.board.boots() == "V1.1.0 app1");
   }
 
   TEST_CASE("working memory is one work block and the receive buffer, given back by finish, abort and failure") {
@@ -264,7 +256,7 @@ TEST_SUITE("ota_update") {
     int calls = 0;
     REQUIRE(rig.perform_all(calls).ok());
     REQUIRE(rig.update.finish().ok());
-    CHECK(rig.boots() == "V1.1.0 app1");
+    CHECK(rig.board.boots() == "V1.1.0 app1");
     rig.config.url = nullptr;
     CHECK(rig.update.begin(rig.config).error == UpdateError::InvalidArgument);
   }
