@@ -12,15 +12,18 @@ struct Disk {
   port::SecureCounter& efuse;
 };
 
-bool slot_bootable(void* context, uint32_t slot) {
+bool disk_slot_bootable(void* context, uint32_t slot) {
   const Disk& d = *static_cast<const Disk*>(context);
   const PartitionEntry* part = find_ota_slot(d.table, slot);
-  if (!part) return false;
-  const SlotImage img = check_slot_image(d.flash, *part, kBootChip);
-  return img.ok() && img.app.secure_version >= d.efuse.floor();
+  return part && slot_bootable(d.flash, *part, d.efuse);
 }
 
 }  // namespace
+
+bool slot_bootable(port::Flash& flash, const PartitionEntry& slot, port::SecureCounter& efuse) {
+  const SlotImage img = check_slot_image(flash, slot, kBootChip);
+  return img.ok() && img.app.secure_version >= efuse.floor();
+}
 
 BootResult run_bootloader(port::Flash& flash, const PartitionTable& table, port::SecureCounter& efuse) {
   BootResult r;
@@ -29,7 +32,7 @@ BootResult run_bootloader(port::Flash& flash, const PartitionTable& table, port:
   if (!otadata || !read_ota_select(flash, *otadata, sel)) return r;
   Disk disk{flash, table, efuse};
   const OtaBootDecision d =
-      decide_boot(sel.sector, static_cast<uint32_t>(ota_app_count(table)), slot_bootable, &disk);
+      decide_boot(sel.sector, static_cast<uint32_t>(ota_app_count(table)), disk_slot_bootable, &disk);
   for (int s = 0; s < 2; ++s) {
     if (d.rewrite[s] && !write_ota_entry(flash, *otadata, s, d.rewritten[s])) r.otadata_write_failed = true;
   }

@@ -76,9 +76,7 @@ port::SlotError FlashOtaSlots::write(const uint8_t* data, size_t len) {
 }
 
 port::SlotError FlashOtaSlots::check_image(const PartitionEntry& part) {
-  const SlotImage img = check_slot_image(flash_, part, kBootChip);
-  return img.ok() && img.app.secure_version >= efuse_.floor() ? port::SlotError::Ok
-                                                               : port::SlotError::InvalidImage;
+  return slot_bootable(flash_, part, efuse_) ? port::SlotError::Ok : port::SlotError::InvalidImage;
 }
 
 port::SlotError FlashOtaSlots::end() {

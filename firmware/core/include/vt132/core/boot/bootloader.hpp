@@ -28,6 +28,11 @@ struct BootResult {
 // The chip the bootloader starts images for (the VT132 is an ESP32).
 constexpr int kBootChip = kChipEsp32;
 
+// What the bootloader will start: the image in `slot` verifies for kBootChip (structure,
+// checksum, appended SHA-256) and its secure_version is not below the anti-rollback floor.
+// FlashOtaSlots' end() and set_boot() judge by the same rule, as esp_ota_end does.
+bool slot_bootable(port::Flash& flash, const PartitionEntry& slot, port::SecureCounter& efuse);
+
 // booted is false when otadata cannot be read (the board's bootloader resets and tries
 // again) or no slot holds a bootable image. A failed otadata write never changes which
 // slot boots: the decision is made once, from the entries as read, before any write.
