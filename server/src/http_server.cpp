@@ -270,12 +270,8 @@ int run_server(const ServerConfig& config) {
   const HostPort https = parse_host_port(config.listen, "--listen");
   std::optional<HostPort> http;
   if (!config.http_listen.empty()) http = parse_host_port(config.http_listen, "--http-listen");
-  if (!config.repo.empty()) {
-    const size_t slash = config.repo.find('/');
-    if (slash == std::string::npos || !valid_owner(config.repo.substr(0, slash)) ||
-        !valid_repo(config.repo.substr(slash + 1))) {
-      throw host::Error("--repo \"" + config.repo + "\" is not OWNER/NAME");
-    }
+  if (!config.repo.empty() && !valid_full_name(config.repo)) {
+    throw host::Error("--repo \"" + config.repo + "\" is not OWNER/NAME");
   }
   if (!socket_hooks_active()) {
     throw host::Error("this binary was linked without its socket hooks (socket_hooks.cpp): request heads "

@@ -21,9 +21,14 @@ using host::names::kMaxRepoLength;
 using host::names::kMaxTagLength;
 using host::names::normalize_asset_name;
 using host::names::valid_asset_name;
+using host::names::valid_full_name;
 using host::names::valid_owner;
 using host::names::valid_repo;
 using host::names::valid_tag;
+
+// ASCII case-insensitive equality: GitHub matches owners and repositories (and HTTP schemes
+// are matched) without regard to case.
+bool iequals(std::string_view a, std::string_view b);
 
 constexpr size_t kMaxLabelLength = 255;
 constexpr size_t kMaxReleaseNameLength = 255;

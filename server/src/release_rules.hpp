@@ -23,7 +23,7 @@ namespace vt132::server {
 // StoreError(Invalid) naming the first field a client may not set to its value.
 void check_fields(const ReleaseFields& fields);
 
-// Applies `fields` to `release` (not make_latest: see latest_holder_after). `now` stamps a
+// Applies `fields` to `release` (not make_latest: see settle_latest). `now` stamps a
 // publication. True when this published the release (it was a draft and is not any more).
 bool apply_fields(Release& release, const ReleaseFields& fields, int64_t now);
 

@@ -130,8 +130,8 @@ const char* route_name(RouteKind kind) {
   return "not_found";
 }
 
-// Calls that name no repository, at the root or under /api/v3 (s[i] is the first segment
-// after the prefix).
+// Calls that name no repository, at the root or under /api/v3: `segment` is the first one
+// after the prefix.
 Route parse_root_call(std::string_view segment) {
   Route r;
   if (segment == "user") r.kind = RouteKind::User;
@@ -158,8 +158,8 @@ Route parse_route(std::string_view path) {
       r.kind = RouteKind::Healthz;
     } else if (s[0] == "metrics") {
       r.kind = RouteKind::Metrics;
-    } else if (parse_root_call(s[0]).kind != RouteKind::NotFound) {
-      return parse_root_call(s[0]);
+    } else if (const Route call = parse_root_call(s[0]); call.kind != RouteKind::NotFound) {
+      return call;
     } else if (stored_asset_name(s[0])) {
       r.kind = RouteKind::RootAsset;
       r.name = s[0];

@@ -90,12 +90,7 @@ Service::Service(const ServerConfig& config, Store& store, TokenStore& tokens, M
 
 std::optional<Repo> Service::existing_repo(std::string_view owner, std::string_view name) const {
   if (std::optional<Repo> stored = store_.find_repo(owner, name)) return stored;
-  auto same = [](std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-             return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-  };
-  if (!repo_owner_.empty() && same(owner, repo_owner_) && same(name, repo_name_)) {
+  if (!repo_owner_.empty() && iequals(owner, repo_owner_) && iequals(name, repo_name_)) {
     return Repo{0, repo_owner_, repo_name_};
   }
   return std::nullopt;

@@ -98,7 +98,7 @@ class Service {
   void serve_asset(const httplib::Request& req, httplib::Response& res, const Repo& repo, const Release& release,
                    const Asset& asset);
 
-  // html_page.cpp: the repository pages; release_page.cpp: one release's page (html_url)
+  // html_page.cpp: the repository pages and one release's page (html_url)
   void page(const httplib::Request& req, httplib::Response& res, const Route& route, bool secure);
   void release_page(httplib::Response& res, const Route& route, const BaseUrls& base);
 

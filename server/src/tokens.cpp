@@ -40,22 +40,8 @@ std::array<unsigned char, SHA256_DIGEST_LENGTH> sha256(std::string_view s) {
   return d;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 void check_repo_scope(const std::string& repo) {
-  const size_t slash = repo.find('/');
-  if (slash == std::string::npos || !valid_owner(repo.substr(0, slash)) || !valid_repo(repo.substr(slash + 1))) {
-    throw host::Error("--repo \"" + repo + "\" is not OWNER/NAME");
-  }
+  if (!valid_full_name(repo)) throw host::Error("--repo \"" + repo + "\" is not OWNER/NAME");
 }
 
 }  // namespace
