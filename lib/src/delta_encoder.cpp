@@ -11,6 +11,7 @@
 #include "vt132/core/sha256.hpp"
 #include "vt132/host/error.hpp"
 #include "vt132/host/lz_encoder.hpp"
+#include "vt132/host/patch_apply.hpp"
 
 namespace vt132::host {
 namespace delta = vt132::core::delta;
@@ -288,6 +289,8 @@ std::vector<uint8_t> make_patch(const std::vector<uint8_t>& base, const std::vec
   st.body_size = body.size();
   std::vector<uint8_t> patch(header, header + sizeof header);
   patch.insert(patch.end(), body.begin(), body.end());
+  // Checked with the device's own applier before any caller can ship it.
+  if (apply_patch(base, patch) != result) throw Error("internal error: the patch made does not reproduce the new image");
   return patch;
 }
 

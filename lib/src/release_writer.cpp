@@ -15,7 +15,6 @@
 #include "vt132/host/image_report.hpp"
 #include "vt132/host/manifest_writer.hpp"
 #include "vt132/host/names.hpp"
-#include "vt132/host/patch_apply.hpp"
 #include "vt132/host/signing.hpp"
 
 namespace vt132::host {
@@ -210,7 +209,6 @@ std::vector<StagedFile> make_patches(const ReleaseRequest& r, const LoadedImage&
       throw Error("patch asset name \"" + printable(entry.asset) + "\" is not a plain file name");
     }
     const std::vector<uint8_t> patch = make_patch(base, img.bytes);
-    if (apply_patch(base, patch) != img.bytes) throw Error("internal error: the patch from " + path.string() + " does not apply");
     entry.size = static_cast<uint32_t>(patch.size());
     entry.sha256 = core::Sha256::of(patch.data(), patch.size());
     m.patches.push_back(entry);

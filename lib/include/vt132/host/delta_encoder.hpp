@@ -17,7 +17,9 @@ struct PatchStats {
   size_t body_size = 0;      // compressed instruction stream
 };
 
-// Throws Error when an input exceeds the format's size bound.
+// The patch has been applied with the core's applier (the device's code) and reproduces
+// `result` exactly. Throws Error when an input exceeds the format's size bound (or, on an
+// encoder bug, when the patch would not reproduce `result`).
 std::vector<uint8_t> make_patch(const std::vector<uint8_t>& base, const std::vector<uint8_t>& result,
                                 PatchStats* stats = nullptr);
 
