@@ -1,7 +1,8 @@
 # A real vt132-ota-server for shell tests: source after harness.sh, with $BIN set.
 #   start_server [extra server flags]   fresh data dir ./data on a free loopback port; sets
 #                                       $url, $api, $server_pid, exports VT132_TOKEN; the
-#                                       test's EXIT trap stops it
+#                                       test's EXIT trap stops it; ACCESS_LOG=true makes
+#                                       it log every request to server.log
 #   publish_dir DIR [publish flags]     vt132-release publish DIR to that server
 repo=thehighnibble/vt132
 
@@ -11,7 +12,7 @@ start_server() {
   local port ready=0
   for _ in 1 2 3 4 5; do
     port=$((20000 + RANDOM % 30000))
-    "$BIN/vt132-ota-server" --data data --listen "127.0.0.1:$port" --tls-name 127.0.0.1 --access-log false \
+    "$BIN/vt132-ota-server" --data data --listen "127.0.0.1:$port" --tls-name 127.0.0.1 --access-log "${ACCESS_LOG:-false}" \
       --repo "$repo" "$@" >server.log 2>&1 &
     server_pid=$!
     trap 'kill $server_pid 2>/dev/null; wait $server_pid 2>/dev/null' EXIT

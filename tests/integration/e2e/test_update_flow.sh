@@ -113,27 +113,11 @@ test_a_signed_release_over_https_is_installed_and_runs_after_a_reset() {
   expect_contains "$out" $'ATI1\nV1.1.0'
 }
 
-# start_server runs without an access log: the same server again on the same port and data,
-# logging each request to server.log.
-restart_server_logging_access() {
-  kill "$server_pid"
-  wait "$server_pid" 2>/dev/null
-  "$BIN/vt132-ota-server" --data data --listen "127.0.0.1:${url##*:}" --tls-name 127.0.0.1 --repo "$repo" \
-    --access-log true >server.log 2>&1 &
-  server_pid=$!
-  for _ in $(seq 1 100); do
-    curl -sf --cacert data/tls/ca.pem "$url/healthz" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  fail "vt132-ota-server did not come back: $(tail -3 server.log)"
-}
-
 # A server logging its accesses, a device on V1.0.0, and a signed V1.1.0 release (a realistic
 # next release of the device's image, from mkimage seed SEED) made with a patch from V1.0.0.
 # Sets `patch` to the patch asset's name; the release is left in rel-V1.1.0, not published.
 delta_release() {  # SEED
-  start_server
-  restart_server_logging_access || return 1
+  ACCESS_LOG=true start_server
   setup_device
   "$BIN/vt132-mkimage" --next-of v100.bin --version V1.1.0 --seed "$1" -o img-V1.1.0.bin >/dev/null
   "$BIN/vt132-release" create --image img-V1.1.0.bin --tag V1.1.0 --repo "$repo" --out rel-V1.1.0 \
