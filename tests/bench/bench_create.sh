@@ -4,6 +4,7 @@
 # on the same warm file (the machines are shared and noisy; only the ratio means much).
 #   tests/bench/bench_create.sh [BUILD_DIR] [RUNS]
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 build=${1:-build}
 runs=${2:-41}
 bin=$(cd "$build/bin" && pwd)
@@ -13,23 +14,12 @@ cd "$work"
 "$bin/vt132-mkimage" --version V1.8.0 --size 1100K -o VT132.bin >/dev/null
 "$bin/vt132-release" keygen --out key.pem >/dev/null
 
-median_ns() {  # prints the median duration in ns of running "$@" $runs times
-  local samples=() i start end
-  for i in $(seq 1 "$runs"); do
-    rm -rf rel
-    start=$(date +%s%N)
-    "$@" >/dev/null
-    end=$(date +%s%N)
-    samples+=($((end - start)))
-  done
-  printf '%s\n' "${samples[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p"
-}
+before_each() { rm -rf rel; }  # create refuses to overwrite its output
 
 ref=$(median_ns sha256sum VT132.bin)
 startup=$(median_ns "$bin/vt132-release" --version)
 unsigned=$(median_ns "$bin/vt132-release" create --image VT132.bin --tag V1.8.0 --out rel)
 signed=$(median_ns "$bin/vt132-release" create --image VT132.bin --tag V1.8.0 --key key.pem --out rel)
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo "bench_create: image $(stat -c %s VT132.bin) bytes, median of $runs runs"
 echo "  sha256sum                 $((ref / 1000)) us   1.00x"
 echo "  create (unsigned)         $((unsigned / 1000)) us   $(ratio "$unsigned" "$ref")x"

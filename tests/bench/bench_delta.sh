@@ -5,6 +5,7 @@
 # I/O (read it, write it, fsync: dd conv=fsync), and the applier's state and heap.
 #   tests/bench/bench_delta.sh [BUILD_DIR] [RUNS]
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 build=${1:-build}
 runs=${2:-11}
 bin=$(cd "$build/bin" && pwd)
@@ -14,17 +15,6 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-median_ns() {  # the median duration in ns of running "$@" $runs times
-  local samples=() i start end
-  for i in $(seq 1 "$runs"); do
-    start=$(date +%s%N)
-    "$@" >/dev/null
-    end=$(date +%s%N)
-    samples+=($((end - start)))
-  done
-  printf '%s\n' "${samples[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p"
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 # name, base seed, then --next-of options: a one-line fix, a typical release, a big one, and a
 # device that skipped a release (the patch spans two).
