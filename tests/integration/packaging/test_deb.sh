@@ -37,6 +37,35 @@ test_the_package_holds_programs_unit_config_man_pages_and_docs() {
   grep -q "vt132-release" "root$p/share/man/man1/vt132-release.1" || fail "empty man page"
 }
 
+# Each page as `man` shows it: a NAME line that says what the program is (not help2man's
+# "manual page for"), FILES and SEE ALSO, and a subsection for every subcommand the program's
+# --help lists, with that subcommand's options.
+test_man_pages_name_the_program_and_show_files_see_also_and_every_subcommand() {
+  build_deb
+  dpkg-deb -x "$deb" root
+  local p prog text name_line sub
+  p=$(prefix)
+  for prog in vt132-release vt132-ota-server vt132-sim vt132-mkimage; do
+    text=$(MANWIDTH=200 man -l "root$p/share/man/man1/$prog.1" 2>&1)
+    name_line=$(printf '%s\n' "$text" | sed -n '/^NAME$/{n;p;q}')
+    expect_contains "$name_line" "$prog - "
+    case $name_line in *"manual page for"*) fail "$prog: help2man's placeholder NAME line: $name_line" ;; esac
+    expect_contains "$text" $'\nFILES\n'
+    expect_contains "$text" $'\nSEE ALSO\n'
+    for sub in $("root$p/bin/$prog" --help | awk '/^Subcommands:$/ { on = 1; next } on && /^$/ { exit } on { print $1 }'); do
+      expect_contains "$text" "   $prog $sub"
+    done
+  done
+  text=$(MANWIDTH=200 man -l "root$p/share/man/man1/vt132-ota-server.1" 2>&1)
+  expect_contains "$text" "vt132-ota-server token create [OPTIONS] name"
+  expect_contains "$text" "--repo TEXT ..."
+  expect_contains "$text" "/etc/vt132-ota-server.toml"
+  expect_contains "$text" "DATA/tokens.json"
+  expect_contains "$text" "DATA/tls/ca.pem"
+  text=$(MANWIDTH=200 man -l "root$p/share/man/man1/vt132-release.1" 2>&1)
+  expect_contains "$text" "vt132-release create [OPTIONS]"
+}
+
 test_the_package_declares_its_shared_library_dependencies() {
   build_deb
   local depends
