@@ -2,14 +2,16 @@
 # The main job: install, build, and run a local VT132 update server with demo releases on the
 # embedded default (a data directory on local disk), then update a simulated VT132 from it.
 #
-# What runs: vt132-ota-server on https://127.0.0.1:$PORT (and http://127.0.0.1:$HTTP_PORT
-# for older firmware), serving releases V1.0.0 and V1.1.0 of a generated VT132 image,
-# signed with a demo key. A vt132-sim device starts on V1.0.0 and updates itself.
-# On a terminal you drive the device yourself; otherwise a scripted session does it.
+# What runs: vt132-ota-server on https://127.0.0.1:$PORT (its page: https://localhost:$PORT/)
+# and http://127.0.0.1:$HTTP_PORT for stock firmware, serving releases V1.0.0 and V1.1.0 of a
+# generated VT132 image, signed with a demo key. A vt132-sim device starts on V1.0.0 and updates
+# itself. On a terminal you drive the device yourself; otherwise a scripted session does it.
 # The server runs until Ctrl-C (or, with VT132_DEMO_EXIT=1, stops after the device session).
+# Only the four programs are built, with cmake's progress shown; scripts/test.sh builds the rest.
 #
 # Environment: VT132_DEMO_DIR (default out/demo, recreated), VT132_DEMO_PORT (8443),
-# VT132_DEMO_HTTP_PORT (8080), VT132_BUILD_DIR (build), VT132_SKIP_SETUP=1 (no apt/build).
+# VT132_DEMO_HTTP_PORT (8080), VT132_BUILD_DIR (build), VT132_SKIP_SETUP=1 (no apt/build),
+# VT132_DEMO_EXIT=1 (stop after the device session, even on a terminal).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${VT132_BUILD_DIR:-build}
@@ -18,11 +20,50 @@ port=${VT132_DEMO_PORT:-8443}
 http_port=${VT132_DEMO_HTTP_PORT:-8080}
 repo=thehighnibble/vt132
 
+# The four programs the demo runs (and the libraries they link), not the tests: `cmake --build
+# build` builds everything, scripts/test.sh does.
+demo_targets=(vt132-ota-server vt132-release vt132-sim vt132-mkimage)
+
+# Shows cmake's progress lines ("[ 42%] Building CXX object ...", Ninja's "[12/97] ...") as
+# they come, after LABEL: on a terminal as one line rewritten in place, otherwise one line
+# each. Everything (warnings included) goes to LOG.
+show_progress() {  # LOG LABEL
+  local log=$1 label=$2 line width=${COLUMNS:-0}
+  [ -t 1 ] && [ "$width" -eq 0 ] && width=$(tput cols 2>/dev/null || echo 80)
+  while IFS= read -r line; do
+    printf '%s\n' "$line" >>"$log"
+    case $line in
+      "["*"] "*) line="$label $line" ;;
+      *) continue ;;
+    esac
+    if [ -t 1 ]; then
+      printf '\r\033[K%s' "${line:0:$((width - 1))}"
+    else
+      printf '  %s\n' "$line"
+    fi
+  done
+  if [ -t 1 ]; then printf '\r\033[K'; fi
+}
+
+# One target at a time, so each one's percentages count up to 100 (cmake counts per target).
+build_demo() {
+  local log=$build/build.log i=0 target
+  : >"$log"
+  for target in "${demo_targets[@]}"; do
+    i=$((i + 1))
+    cmake --build "$build" -j"$(nproc)" --target "$target" 2>&1 |
+      show_progress "$log" "($i/${#demo_targets[@]} $target)" ||
+      { tail -40 "$log"; echo "building $target failed; the whole log is $log" >&2; exit 1; }
+  done
+}
+
 if [ "${VT132_SKIP_SETUP:-0}" != 1 ]; then
   bash scripts/setup.sh
   cmake -S . -B "$build" >/dev/null
-  echo "== building (log: $build/build.log)"
-  cmake --build "$build" -j"$(nproc)" >"$build/build.log" 2>&1 || { tail -40 "$build/build.log"; exit 1; }
+  echo "== building ${demo_targets[*]} (a first build takes minutes; log: $build/build.log)"
+  build_start=$SECONDS
+  build_demo
+  echo "== built in $((SECONDS - build_start)) s"
 fi
 bin=$(cd "$build/bin" && pwd)
 
@@ -72,18 +113,26 @@ say "a factory-fresh VT132 (flash: $demo/device.bin) running V1.0.0"
 sim=("$bin/vt132-sim" --flash device.bin --ca server-data/tls/ca.pem --pubkey keys/release.pub.pem)
 "${sim[@]}" --init factory.bin </dev/null >/dev/null 2>&1
 url="https://127.0.0.1:$port/repos/$repo/releases/latest"
+page="https://localhost:$port/"
+ca="$demo/server-data/tls/ca.pem"
 
 if [ -t 0 ] && [ -t 1 ] && [ "${VT132_DEMO_EXIT:-0}" != 1 ]; then
   cat <<EOT
 
-You are at the VT132's modem. Type (upper case, Enter after each):
+The server's page: $page
+  (a browser warns until it trusts the demo's CA, $ca)
+
+You are at the VT132's modem. Type each line in upper case, then Enter:
   AT+W=mywifi,secret        join "Wi-Fi" (the simulator uses this machine's network)
   AT+U\$                     which firmware runs and which boots next
   AT+U=$url
+  AT&W                      keep that URL when the VT132 is switched off
   AT+U?                     ask the server: V1.1.0 [NEWER]
   AT+U^                     download, verify, write the other slot: dots, then OK
-Then press Ctrl-D to switch the VT132 off; it is switched on again and boots the new firmware
-(try AT+U\$ and ATI1). AT\$ lists every command. Ctrl-C ends the demo and stops the server.
+Ctrl-D switches the VT132 off; Enter at the prompt then switches it on again, and it boots the
+new firmware: try AT+U\$ and ATI1, or AT+W+ (rejoin Wi-Fi) and AT+U? (V1.1.0 [SAME]; without
+AT&W the URL is gone and it asks the VT132 project's GitHub). AT\$ lists every command.
+Ctrl-C ends the demo and stops the server.
 EOT
   while true; do
     "${sim[@]}" || true
@@ -95,14 +144,16 @@ fi
 
 say "the device session, typed by a script (run on a terminal to type it yourself)"
 printf 'AT+W=demo,secret\rAT+U$\rAT+U=%s\rAT+U?\rAT+U^\r' "$url" | "${sim[@]}" 2>/dev/null | tr -d '\r'
-say "reset: the VT132 boots the new firmware"
+say "switched off and on: the VT132 boots the new firmware"
 printf 'AT+U$\rATI1\r' | "${sim[@]}" 2>/dev/null | tr -d '\r'
 
 if [ "${VT132_DEMO_EXIT:-0}" = 1 ]; then
   exit 0
 fi
-say "vt132-ota-server keeps running (pid $server_pid): https://127.0.0.1:$port/ (releases page)"
-echo "  on a VT132 on this machine's network: AT+U=$url"
-echo "  older firmware, plain HTTP: AT+U=http://127.0.0.1:$http_port/VT132.bin"
-echo "  Press Ctrl-C to stop it."
+say "vt132-ota-server keeps running (pid $server_pid)"
+echo "  its page: $page  (a browser warns until it trusts $ca)"
+echo "  on a VT132 (or vt132-sim) on this machine: AT+U=$url"
+echo "  stock VT132 firmware, plain HTTP: AT+U=http://127.0.0.1:$http_port/VT132.bin"
+echo "  It listens on 127.0.0.1 only: to serve the VT132s on your network, see docs/local-server.md."
+echo "  Ctrl-C stops it."
 wait "$server_pid"

@@ -78,9 +78,13 @@ test_on_a_terminal_the_main_command_lets_the_user_type_the_update_and_power_cycl
     fail "terminal never showed '$1': $(tmux capture-pane -p -t "$session" | tail -6)"
   }
   type_line() { tmux send-keys -t "$session" -l "$1"; tmux send-keys -t "$session" Enter; }
+  screen_shows "The server's page: https://localhost:$port/"
+  curl -sf -o /dev/null --cacert demo/server-data/tls/ca.pem "https://localhost:$port/" ||
+    fail "the page run.sh names does not answer"
   screen_shows "vt132-sim: ready"
   type_line "AT+W=home,secret"
   type_line "AT+U=https://127.0.0.1:$port/repos/$repo/releases/latest"
+  type_line "AT&W"
   type_line "AT+U?"
   screen_shows "V1.1.0 [NEWER]"
   type_line "AT+U^"
@@ -91,6 +95,10 @@ test_on_a_terminal_the_main_command_lets_the_user_type_the_update_and_power_cycl
   screen_shows "boot app1 VT132 V1.1.0"
   type_line "AT+U\$"
   screen_shows "RUNNING [app1] [VT132 V1.1.0]"
+  # What the instructions promise for AT&W: the URL outlived the power cycle.
+  type_line "AT+W+"
+  type_line "AT+U?"
+  screen_shows "V1.1.0 [SAME]"
   tmux send-keys -t "$session" C-c
   for _ in $(seq 1 50); do tmux has-session -t "$session" 2>/dev/null || break; sleep 0.1; done
   if curl -s -o /dev/null --max-time 2 -k "https://127.0.0.1:$port/healthz"; then
