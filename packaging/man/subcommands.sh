@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Writes a help2man include file with one man-page subsection per subcommand of PROGRAM, made
-# from `PROGRAM SUB --help` (and `PROGRAM SUB SUBSUB --help`, at any depth), so a subcommand's
+# Writes a help2man include file: STATIC.h2m (NAME, FILES, SEE ALSO written by hand), then a
+# COMMANDS section with one subsection per subcommand of PROGRAM, made from `PROGRAM SUB --help` (and `PROGRAM SUB SUBSUB --help`, at any depth), so a subcommand's
 # options are in the man page as soon as they are in its --help. Parses CLI11's help layout:
 # a description, "Usage: ...", then "Positionals:", "Options:" and "Subcommands:" blocks whose
 # entries put their description at the column where "-h,--help" puts its own.
-# Usage: subcommands.sh PROGRAM NAME OUT.h2m
+# Usage: subcommands.sh PROGRAM NAME STATIC.h2m OUT.h2m
 set -euo pipefail
-program=$1 name=$2 out=$3
+program=$1 name=$2 static=$3 out=$4
 
 subcommands_of() {  # ARGS...: the names listed under "Subcommands:" in `PROGRAM ARGS --help`
   "$program" "$@" --help | awk '/^Subcommands:$/ { on = 1; next } on && /^$/ { exit } on { print $1 }'
@@ -71,6 +71,7 @@ walk() {  # ARGS...: the subsection of ARGS, then those of its subcommands
 parent_footer=$(section_footer=1 section)
 body=$(walk)
 {
+  cat "$static"
   if [ -n "$body" ]; then
     echo "[COMMANDS]"
     printf '%s\n' "$body"
