@@ -42,6 +42,8 @@ void add_create_command(CLI::App& app, CommandContext&) {
   auto prerelease = std::make_shared<bool>(false);
   auto stable = std::make_shared<bool>(false);
   auto delta_from = std::make_shared<std::vector<std::string>>();
+  auto bootloader = std::make_shared<std::string>();
+  auto partitions = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand("create", "Make a release directory: image, signed manifest, SHA256SUMS, release.json");
   cmd->add_option("--image", *image, "The built app image (e.g. build/VT132.bin)")->required();
   cmd->add_option("--tag", req->tag, "Release tag; must equal the version inside the image (V1.8.0)")->required();
@@ -66,6 +68,12 @@ void add_create_command(CLI::App& app, CommandContext&) {
                   "up to 3. Each becomes an asset <image stem>-from-<its version>.patch listed in the manifest")
       ->type_size(1)
       ->allow_extra_args(false);
+  auto* bl = cmd->add_option("--bootloader", *bootloader,
+                             "Second-stage bootloader (build/bootloader/bootloader.bin): adds FIRMWARE.zip for\n"
+                             "first-time flashing with esptool (bootloader, table, app, factory image, flash_args,\n"
+                             "FLASHING.md)");
+  cmd->add_option("--partitions", *partitions, "With --bootloader: the partition table, CSV or binary (default: the VT132 layout)")
+      ->needs(bl);
   cmd->footer(
       "The image is checked as `verify` does; a tag that differs from the image's version is refused\n"
       "(message shows both) unless --stamp. The manifest binds name, version, secure_version, chip,\n"
@@ -74,9 +82,13 @@ void add_create_command(CLI::App& app, CommandContext&) {
       "prints \"Verified OK\". Format: docs/manifest.md.\n"
       "With --delta-from, devices running that release download only the patch (docs/delta.md);\n"
       "devices without delta support ignore the listing and install the full image as before.\n"
+      "With --bootloader, FIRMWARE.zip holds what a first flash over USB needs, its offsets taken\n"
+      "from the partition table and its flash settings from the bootloader's header; the zip's\n"
+      "bytes depend only on the inputs (docs/releasing.md, \"The flashing bundle\").\n"
       "Example: vt132-release create --image build/VT132.bin --tag V1.8.0 --key keys/release.pem \\\n"
       "           --notes CHANGES.md --repo thehighnibble/vt132 --out dist/V1.8.0 \\\n"
-      "           --delta-from dist/V1.7.0 --delta-from dist/V1.6.2");
+      "           --delta-from dist/V1.7.0 --delta-from dist/V1.6.2 \\\n"
+      "           --bootloader build/bootloader/bootloader.bin");
   cmd->callback([=] {
     req->image = *image;
     req->out = *out;
@@ -85,6 +97,8 @@ void add_create_command(CLI::App& app, CommandContext&) {
     if (*prerelease) req->prerelease = true;
     if (*stable) req->prerelease = false;
     req->delta_from.assign(delta_from->begin(), delta_from->end());
+    if (!bootloader->empty()) req->bootloader = *bootloader;
+    if (!partitions->empty()) req->partitions = *partitions;
     print_summary(host::create_release(*req));
   });
 }
