@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "tag_option.hpp"
 #include "vt132/host/hex.hpp"
 #include "vt132/host/release_writer.hpp"
 
@@ -46,7 +47,8 @@ void add_create_command(CLI::App& app, CommandContext&) {
   auto partitions = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand("create", "Make a release directory: image, signed manifest, SHA256SUMS, release.json");
   cmd->add_option("--image", *image, "The built app image (e.g. build/VT132.bin)")->required();
-  cmd->add_option("--tag", req->tag, "Release tag; must equal the version inside the image (V1.8.0)")->required();
+  with_tag_hint(cmd->add_option("--tag", req->tag, "Release tag; must equal the version inside the image (V1.8.0)"))
+      ->required();
   cmd->add_option("--out", *out, "Directory to create (must not exist); appears complete or not at all")->required();
   cmd->add_option("--key", *key, "ECDSA P-256 private key (from `keygen`) to sign the manifest");
   cmd->add_option("--notes", *notes, "Release notes file (Markdown, UTF-8) for the release body");

@@ -35,7 +35,11 @@ int main(int argc, char** argv) {
   app.add_option("--deadline-base", o.transfer.deadline_base_ms, "OTA: see --deadline-rate, in ms")
       ->capture_default_str();
   app.add_option("--asset-name", o.asset_name, "image asset name in releases (default VT132.bin)");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // usage errors exit 2, as in every VT132 tool
+  }
   if (!o.init_factory.empty() && !o.init_app.empty()) {
     std::fprintf(stderr, "vt132-sim: --init and --init-app exclude each other\n");
     return 2;
