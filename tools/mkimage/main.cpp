@@ -7,6 +7,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "vt132/cli/usage.hpp"
+
 #include "vt132/core/app_image.hpp"
 #include "vt132/core/version.hpp"
 #include "vt132/host/error.hpp"
@@ -84,7 +86,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;  // usage errors exit 2, as in every VT132 tool
+    return vt132::cli::usage_exit(app, e);
   }
 
   try {

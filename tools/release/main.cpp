@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "vt132/cli/usage.hpp"
+
 #include "commands.hpp"
 #include "vt132/host/error.hpp"
 
@@ -64,8 +66,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : 2;
+    return vt132::cli::usage_exit(app, e);
   } catch (const vt132::host::Error& e) {
     std::fprintf(stderr, "vt132-release: %s\n", e.what());
     return 1;

@@ -1,6 +1,8 @@
 // vt132-sim: the VT132 'AT' modem firmware on Linux. See docs/vt132-sim.md.
 #include <CLI/CLI.hpp>
 
+#include "vt132/cli/usage.hpp"
+
 #include "sim/simulator.hpp"
 
 int main(int argc, char** argv) {
@@ -38,7 +40,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;  // usage errors exit 2, as in every VT132 tool
+    return vt132::cli::usage_exit(app, e);
   }
   if (!o.init_factory.empty() && !o.init_app.empty()) {
     std::fprintf(stderr, "vt132-sim: --init and --init-app exclude each other\n");

@@ -20,6 +20,14 @@ test_an_unknown_option_is_named_by_every_program() {
   expect_contains "$err" "--frob"
   expect_status 2 "$mkimage" -o x.bin --frob
   expect_contains "$err" "--frob"
+  # Named even when a required option is missing too: the typo is what to fix.
+  expect_status 2 "$release" create --tga V1.0.0
+  expect_contains "$err" "not expected: "
+  expect_contains "$err" "--tga"
+  expect_status 2 "$mkimage" --frob
+  expect_contains "$err" "not expected: --frob"
+  expect_status 2 "$BIN/vt132-sim" --frob
+  expect_contains "$err" "not expected: --frob"
   expect_status 2 "$BIN/vt132-sim" --flash f.bin --frob
   expect_contains "$err" "--frob"
   expect_status 2 "$BIN/vt132-ota-server" --data data --frob
