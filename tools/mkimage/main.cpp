@@ -13,21 +13,23 @@
 #include "vt132/core/version.hpp"
 #include "vt132/host/error.hpp"
 #include "vt132/host/file_io.hpp"
+#include "vt132/host/hex.hpp"
 #include "vt132/host/image_builder.hpp"
 
 namespace {
 
-// A version the app descriptor can hold and the release tools accept; "" when it is one.
-std::string version_problem(const std::string& text) {
+// What keeps `text` from being the app descriptor's version ("" when nothing does): its
+// length, and unless `any` it must be a version the release tools accept.
+std::string version_problem(const std::string& text, bool any) {
   vt132::core::Version parsed;
   const vt132::core::VersionError err = vt132::core::parse_version(text, parsed);
-  if (err != vt132::core::VersionError::Ok) {
+  if (!any && err != vt132::core::VersionError::Ok) {
     char buf[160];
     vt132::core::format_version_error(text, err, buf, sizeof buf);
     return buf;
   }
   if (text.size() >= vt132::core::kAppVersionFieldSize) {
-    return "\"" + text + "\" does not fit the app descriptor's " +
+    return "\"" + vt132::host::printable(text) + "\" does not fit the app descriptor's " +
            std::to_string(vt132::core::kAppVersionFieldSize - 1) + "-character version field";
   }
   return "";
@@ -48,9 +50,11 @@ int main(int argc, char** argv) {
   std::string next_of;
   vt132::host::NextReleaseSpec next;
   app.add_option("-o,--out", out, "Output file")->required();
+  bool any_version = false;
   app.add_option("--version", spec.version, "Version in the app descriptor, as a release tag (V1.8.0)")
-      ->check([](const std::string& text) { return version_problem(text); })
       ->capture_default_str();
+  app.add_flag("--any-version", any_version,
+               "Write --version as given even when it is no version (up to 31 bytes): hostile images for tests");
   app.add_option("--project", spec.project_name, "Project name in the app descriptor")->capture_default_str();
   app.add_option("--secure-version", spec.secure_version, "Anti-rollback counter")->capture_default_str();
   app.add_option("--idf-version", spec.idf_ver, "IDF version string")->capture_default_str();
@@ -87,6 +91,10 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return vt132::cli::usage_exit(app, e);
+  }
+  if (const std::string problem = version_problem(spec.version, any_version); !problem.empty()) {
+    std::fprintf(stderr, "vt132-mkimage: --version %s\n", problem.c_str());
+    return 2;
   }
 
   try {

@@ -56,6 +56,9 @@ test_mkimage_refuses_a_version_that_is_not_one() {
   expect_contains "$err" "31-character version field"
   [ ! -e x.bin ] || fail "image written for a bad version"
   expect_status 0 "$mkimage" --version V1.9.0-beta.1 -o x.bin
+  # Tests that need a hostile version string say so.
+  expect_status 0 "$mkimage" --any-version --version banana -o x.bin
+  expect_status 2 "$mkimage" --any-version --version V1.0.0-averyveryverylongprerelease -o x.bin
 }
 
 test_tags_without_the_capital_v_get_a_hint() {
