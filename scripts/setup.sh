@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git ca-certificates openssl curl
   libssl-dev libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libspdlog-dev doctest-dev
-  libdivsufsort-dev libcmark-dev bsdiff
+  libdivsufsort-dev libcmark-dev bsdiff libzip-dev unzip
   gh hub python3-github
   clang-14 libclang-rt-14-dev
   gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf

@@ -283,6 +283,20 @@ std::string certificate_pem(X509* cert) {
   return std::string(data, static_cast<size_t>(size));
 }
 
+// A TLS server certificate for `names`, the first also its common name, signed by the CA.
+X509Ptr server_certificate(EVP_PKEY* server_key, const std::vector<SanName>& names, X509* ca, EVP_PKEY* ca_key,
+                           int days) {
+  X509Ptr server = new_certificate(server_key, names.front().text, ca, days);
+  add_extension(server.get(), ca, NID_basic_constraints, "critical,CA:FALSE");
+  add_extension(server.get(), ca, NID_key_usage, "critical,digitalSignature");
+  add_extension(server.get(), ca, NID_ext_key_usage, "serverAuth");
+  add_subject_alt_names(server.get(), names);
+  add_extension(server.get(), ca, NID_subject_key_identifier, "hash");
+  add_extension(server.get(), ca, NID_authority_key_identifier, "keyid:always");
+  sign_certificate(server.get(), ca_key);
+  return server;
+}
+
 // ---- reading certificates
 
 X509Ptr load_certificate(const fs::path& path) {
@@ -297,6 +311,22 @@ X509Ptr load_certificate(const fs::path& path) {
   if (!cert) fail("certificate file " + path.string() + ": cannot parse the certificate");
   ERR_clear_error();
   return cert;
+}
+
+// Whole days from now until the certificate's notAfter (negative once it has passed).
+int days_left(X509* cert) {
+  int days = 0;
+  int seconds = 0;
+  if (ASN1_TIME_diff(&days, &seconds, nullptr, X509_get0_notAfter(cert)) != 1) fail("cannot read a certificate's expiry");
+  return seconds < 0 && days <= 0 ? days - 1 : days;
+}
+
+std::string not_after_text(X509* cert) {
+  std::tm tm{};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) != 1) fail("cannot read a certificate's expiry");
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
 }
 
 }  // namespace
@@ -341,14 +371,7 @@ CertPaths create_local_ca_and_server_cert(const fs::path& dir, const CertOptions
   add_extension(ca.get(), ca.get(), NID_subject_key_identifier, "hash");
   sign_certificate(ca.get(), ca_key.get());
 
-  X509Ptr server = new_certificate(server_key.get(), names.front().text, ca.get(), options.days);
-  add_extension(server.get(), ca.get(), NID_basic_constraints, "critical,CA:FALSE");
-  add_extension(server.get(), ca.get(), NID_key_usage, "critical,digitalSignature");
-  add_extension(server.get(), ca.get(), NID_ext_key_usage, "serverAuth");
-  add_subject_alt_names(server.get(), names);
-  add_extension(server.get(), ca.get(), NID_subject_key_identifier, "hash");
-  add_extension(server.get(), ca.get(), NID_authority_key_identifier, "keyid:always");
-  sign_certificate(server.get(), ca_key.get());
+  X509Ptr server = server_certificate(server_key.get(), names, ca.get(), ca_key.get(), options.days);
 
   std::vector<detail::NewFile> files;
   files.push_back({paths.ca_cert, certificate_pem(ca.get()), 0644});
@@ -365,6 +388,65 @@ CertPaths create_local_ca_and_server_cert(const fs::path& dir, const CertOptions
   } wipe{files};
   detail::write_new_files(files);
   return paths;
+}
+
+RenewedCert renew_server_cert(const fs::path& dir, const CertOptions& options) {
+  check_options(options);
+  if (dir.empty()) throw Error("no certificate directory given");
+  const CertPaths paths = cert_paths_in(dir);
+  for (const fs::path* p : {&paths.ca_cert, &paths.ca_key}) {
+    struct stat st {};
+    if (::lstat(p->c_str(), &st) != 0) {
+      throw Error(p->string() + " is missing; --renew needs the CA that signed the old certificate (make a new " +
+                  "set with --out, and give devices its new pin)");
+    }
+  }
+  X509Ptr ca = load_certificate(paths.ca_cert);
+  detail::PkeyPtr ca_key = detail::load_p256_private_key(paths.ca_key);
+  if (X509_check_ca(ca.get()) == 0) throw Error(paths.ca_cert.string() + " is not a CA certificate");
+  if (X509_check_private_key(ca.get(), ca_key.get()) != 1) {
+    ERR_clear_error();
+    throw Error(paths.ca_key.string() + " is not the key of " + paths.ca_cert.string());
+  }
+  // A certificate outliving its CA fails to verify from the CA's expiry on.
+  const int ca_days = days_left(ca.get());
+  if (ca_days < 1) {
+    throw Error("the CA " + paths.ca_cert.string() + " expired on " + not_after_text(ca.get()) +
+                "; make a new set with --out (devices then need its new pin)");
+  }
+  if (options.days > ca_days) {
+    throw Error("the CA " + paths.ca_cert.string() + " expires on " + not_after_text(ca.get()) + ", in " +
+                std::to_string(ca_days) + " days; use --days " + std::to_string(ca_days) + " or fewer");
+  }
+
+  RenewedCert out;
+  out.paths = paths;
+  std::vector<std::string> wanted = options.names;
+  struct stat st {};
+  if (::lstat(paths.server_cert.c_str(), &st) == 0) {
+    X509Ptr old = load_certificate(paths.server_cert);
+    out.old_expiry = not_after_text(old.get());
+    if (wanted.empty()) wanted = certificate_names(paths.server_cert);
+  }
+  if (wanted.empty()) {
+    throw Error("no --name given and " + paths.server_cert.string() + " has none to keep; name the server");
+  }
+  const std::vector<SanName> names = checked_names(wanted);
+
+  detail::PkeyPtr server_key = detail::generate_p256();
+  X509Ptr server = server_certificate(server_key.get(), names, ca.get(), ca_key.get(), options.days);
+  std::string key_pem = detail::private_key_pem(server_key.get());
+  struct Wipe {
+    std::string& text;
+    ~Wipe() { OPENSSL_cleanse(text.data(), text.size()); }
+  } wipe{key_pem};
+  // Each file is replaced in one rename: a reader sees the old file or the new one. The key
+  // goes first; until the certificate follows, a server that starts refuses the pair.
+  write_file_atomic(paths.server_key, key_pem, 0600);
+  write_file_atomic(paths.server_cert, certificate_pem(server.get()), 0644);
+  for (const SanName& n : names) out.names.push_back(n.text);
+  out.expiry = not_after_text(server.get());
+  return out;
 }
 
 std::string ca_pin_sha256(const fs::path& ca_cert) {

@@ -86,6 +86,7 @@ nlohmann::json report_to_json(const ImageReport& r) {
                    {"stored", h.hash_appended ? nlohmann::json(to_hex(info.sha256_stored.data(), 32))
                                               : nlohmann::json(nullptr)},
                    {"valid", h.hash_appended && info.sha256_stored == info.sha256_computed}};
+    j["file_sha256"] = to_hex(info.file_sha256.data(), 32);
   }
   j["app"] = info.has_app_desc ? app_to_json(info.app) : nlohmann::json(nullptr);
   return j;
@@ -112,15 +113,19 @@ std::string report_to_text(const ImageReport& r, const std::string& file_name) {
     const bool cks_ok = info.checksum_stored == info.checksum_computed;
     out << "Checksum:       " << hex8(info.checksum_stored) << " stored, " << hex8(info.checksum_computed)
         << " computed (" << (cks_ok ? "valid" : "INVALID") << ")\n";
+    // Two different hashes: the one the image carries (over its bytes before it, checked by
+    // the bootloader) and the whole file's (what sha256sum, SHA256SUMS and manifests name).
     const std::string computed = to_hex(info.sha256_computed.data(), 32);
     if (h.hash_appended) {
       const bool sha_ok = info.sha256_stored == info.sha256_computed;
-      out << "SHA-256:        " << to_hex(info.sha256_stored.data(), 32) << " stored ("
-          << (sha_ok ? "valid" : "INVALID") << ")\n";
-      if (!sha_ok) out << "                " << computed << " computed\n";
+      out << "Appended SHA-256: " << to_hex(info.sha256_stored.data(), 32) << " (stored at the image's end, over the "
+          << "bytes before it; " << (sha_ok ? "valid" : "INVALID") << ")\n";
+      if (!sha_ok) out << "                  " << computed << " computed over those bytes\n";
     } else {
-      out << "SHA-256:        none appended; computed " << computed << "\n";
+      out << "Appended SHA-256: none (computed over the image: " << computed << ")\n";
     }
+    out << "File SHA-256:     " << to_hex(info.file_sha256.data(), 32)
+        << " (the whole file, as sha256sum, SHA256SUMS and the manifest show it)\n";
     if (info.trailing_bytes > 0) out << "Trailing bytes: " << info.trailing_bytes << " after the image\n";
   }
   if (info.has_app_desc) {

@@ -11,6 +11,8 @@
 #include "vt132/host/delta_encoder.hpp"
 #include "vt132/host/error.hpp"
 #include "vt132/host/file_io.hpp"
+#include "vt132/host/flash_bundle.hpp"
+#include "vt132/host/flash_layout.hpp"
 #include "vt132/host/hex.hpp"
 #include "vt132/host/image_report.hpp"
 #include "vt132/host/manifest_writer.hpp"
@@ -39,7 +41,8 @@ void check_request(const ReleaseRequest& r) {
     throw Error("asset name \"" + printable(r.asset_name) + "\" is not a plain file name (letters, digits, . _ + -)");
   }
   if (r.asset_name == kManifestAssetName || r.asset_name == kSignatureAssetName ||
-      r.asset_name == kChecksumsAssetName || r.asset_name == kReleaseJsonName) {
+      r.asset_name == kChecksumsAssetName || r.asset_name == kReleaseJsonName ||
+      r.asset_name == kFlashBundleAssetName) {
     throw Error("asset name \"" + r.asset_name + "\" is reserved for the release's own files");
   }
   if (!r.repo.empty() && !valid_repo_name(r.repo)) {
@@ -217,6 +220,22 @@ std::vector<StagedFile> make_patches(const ReleaseRequest& r, const LoadedImage&
   return files;
 }
 
+// FIRMWARE.zip, with the release's own image (stamped, if it was) as the app.
+StagedFile make_flash_bundle(const ReleaseRequest& r, const LoadedImage& img) {
+  if (r.chip != "esp32") {
+    throw Error("--bootloader: the flashing bundle is for esp32 (bootloader at 0x1000), not " + printable(r.chip));
+  }
+  FlashBundleInputs in;
+  in.bootloader = read_file(*r.bootloader, kMaxImageFileSize);
+  const FlashSettings settings = check_bootloader(in.bootloader, r.bootloader->string());
+  in.table = r.partitions ? load_partition_table(*r.partitions, settings.size) : core::vt132_default_partitions();
+  in.app = img.bytes;
+  in.app_name = r.asset_name;
+  in.version = r.tag;
+  const FlashBundle bundle = build_flash_bundle(in);
+  return {kFlashBundleAssetName, std::string(bundle.zip.begin(), bundle.zip.end())};
+}
+
 void write_release_dir(const fs::path& out, const std::vector<StagedFile>& files) {
   if (out.has_parent_path()) {
     std::error_code ec;
@@ -253,6 +272,7 @@ ReleaseSummary create_release(const ReleaseRequest& request) {
   if (r.out.empty()) throw Error("--out must name a new directory");
   const core::Version tag = parse_tag(r.tag);
   check_request(r);
+  if (r.partitions && !r.bootloader) throw Error("--partitions is for the flashing bundle: give --bootloader too");
   const LoadedImage img = load_image(r);
   const std::string notes = read_notes(r.notes);
   std::optional<SigningKey> key;
@@ -276,7 +296,8 @@ ReleaseSummary create_release(const ReleaseRequest& request) {
   m.prerelease = s.prerelease;
   m.created = now;
   m.expires = now + int64_t{r.expires_days} * 86400;
-  const std::vector<StagedFile> patches = make_patches(r, img, m);
+  std::vector<StagedFile> extras = make_patches(r, img, m);  // assets besides the image and manifest
+  if (r.bootloader) extras.push_back(make_flash_bundle(r, img));
   const std::string manifest = write_manifest(m);
   char stamp[21];
   core::format_utc_timestamp(m.expires, stamp);
@@ -284,7 +305,7 @@ ReleaseSummary create_release(const ReleaseRequest& request) {
 
   std::vector<StagedFile> files;
   files.push_back({r.asset_name, std::string(img.bytes.begin(), img.bytes.end())});
-  files.insert(files.end(), patches.begin(), patches.end());
+  files.insert(files.end(), extras.begin(), extras.end());
   files.push_back({kManifestAssetName, manifest});
   if (key) {
     const auto sig = key->sign(manifest);

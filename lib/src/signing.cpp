@@ -428,7 +428,9 @@ std::string VerifyKey::fingerprint_sha256() const { return public_key_fingerprin
 
 // ---- SigningKey
 
-SigningKey::SigningKey(const fs::path& private_pem) : file_(private_pem) {
+namespace detail {
+
+PkeyPtr load_p256_private_key(const fs::path& private_pem) {
   const std::string where = "key file " + private_pem.string();
   std::vector<uint8_t> bytes = read_file(private_pem, kMaxPemFileSize);
   struct Wipe {
@@ -454,14 +456,20 @@ SigningKey::SigningKey(const fs::path& private_pem) : file_(private_pem) {
     throw Error(where + ": holds " + describe_labels(labels) + ", not a private key");
   }
   BioPtr bio = memory_bio(text);
-  key_.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr));
-  if (!key_) fail(where + ": cannot parse the private key");
-  if (!is_p256(key_.get())) {
-    throw Error(where + ": not an ECDSA P-256 private key (found " + describe_key(key_.get()) +
+  PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr));
+  if (!key) fail(where + ": cannot parse the private key");
+  if (!is_p256(key.get())) {
+    throw Error(where + ": not an ECDSA P-256 private key (found " + describe_key(key.get()) +
                 "); create one with `vt132-release keygen`");
   }
   ERR_clear_error();
+  return key;
 }
+
+}  // namespace detail
+
+SigningKey::SigningKey(const fs::path& private_pem)
+    : file_(private_pem), key_(detail::load_p256_private_key(private_pem)) {}
 
 std::vector<uint8_t> SigningKey::sign(std::string_view data) const {
   MdCtxPtr ctx(EVP_MD_CTX_new());

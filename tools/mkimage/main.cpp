@@ -7,10 +7,35 @@
 
 #include <CLI/CLI.hpp>
 
+#include "vt132/cli/usage.hpp"
+
 #include "vt132/core/app_image.hpp"
+#include "vt132/core/version.hpp"
 #include "vt132/host/error.hpp"
 #include "vt132/host/file_io.hpp"
+#include "vt132/host/hex.hpp"
 #include "vt132/host/image_builder.hpp"
+
+namespace {
+
+// What keeps `text` from being the app descriptor's version ("" when nothing does): its
+// length, and unless `any` it must be a version the release tools accept.
+std::string version_problem(const std::string& text, bool any) {
+  vt132::core::Version parsed;
+  const vt132::core::VersionError err = vt132::core::parse_version(text, parsed);
+  if (!any && err != vt132::core::VersionError::Ok) {
+    char buf[160];
+    vt132::core::format_version_error(text, err, buf, sizeof buf);
+    return buf;
+  }
+  if (text.size() >= vt132::core::kAppVersionFieldSize) {
+    return "\"" + vt132::host::printable(text) + "\" does not fit the app descriptor's " +
+           std::to_string(vt132::core::kAppVersionFieldSize - 1) + "-character version field";
+  }
+  return "";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"vt132-mkimage: write a synthetic ESP32 app image (for demos and tests; not runnable)",
@@ -25,7 +50,11 @@ int main(int argc, char** argv) {
   std::string next_of;
   vt132::host::NextReleaseSpec next;
   app.add_option("-o,--out", out, "Output file")->required();
-  app.add_option("--version", spec.version, "Version in the app descriptor")->capture_default_str();
+  bool any_version = false;
+  app.add_option("--version", spec.version, "Version in the app descriptor, as a release tag (V1.8.0)")
+      ->capture_default_str();
+  app.add_flag("--any-version", any_version,
+               "Write --version as given even when it is no version (up to 31 bytes): hostile images for tests");
   app.add_option("--project", spec.project_name, "Project name in the app descriptor")->capture_default_str();
   app.add_option("--secure-version", spec.secure_version, "Anti-rollback counter")->capture_default_str();
   app.add_option("--idf-version", spec.idf_ver, "IDF version string")->capture_default_str();
@@ -58,7 +87,15 @@ int main(int argc, char** argv) {
              "  vt132-mkimage --bootloader --size 24K -o bootloader.bin\n"
              "  vt132-mkimage --code-like --version V1.7.0 --size 1100K -o V1.7.0.bin\n"
              "  vt132-mkimage --next-of V1.7.0.bin --version V1.8.0 --seed 2 -o V1.8.0.bin   (a delta test pair)");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return vt132::cli::usage_exit(app, e);
+  }
+  if (const std::string problem = version_problem(spec.version, any_version); !problem.empty()) {
+    std::fprintf(stderr, "vt132-mkimage: --version %s\n", problem.c_str());
+    return 2;
+  }
 
   try {
     if (!vt132::core::chip_id_from_name(chip.c_str(), spec.chip_id)) {

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "tag_option.hpp"
 #include "vt132/host/hex.hpp"
 #include "vt132/host/release_writer.hpp"
 
@@ -42,9 +43,12 @@ void add_create_command(CLI::App& app, CommandContext&) {
   auto prerelease = std::make_shared<bool>(false);
   auto stable = std::make_shared<bool>(false);
   auto delta_from = std::make_shared<std::vector<std::string>>();
+  auto bootloader = std::make_shared<std::string>();
+  auto partitions = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand("create", "Make a release directory: image, signed manifest, SHA256SUMS, release.json");
   cmd->add_option("--image", *image, "The built app image (e.g. build/VT132.bin)")->required();
-  cmd->add_option("--tag", req->tag, "Release tag; must equal the version inside the image (V1.8.0)")->required();
+  with_tag_hint(cmd->add_option("--tag", req->tag, "Release tag; must equal the version inside the image (V1.8.0)"))
+      ->required();
   cmd->add_option("--out", *out, "Directory to create (must not exist); appears complete or not at all")->required();
   cmd->add_option("--key", *key, "ECDSA P-256 private key (from `keygen`) to sign the manifest");
   cmd->add_option("--notes", *notes, "Release notes file (Markdown, UTF-8) for the release body");
@@ -66,6 +70,12 @@ void add_create_command(CLI::App& app, CommandContext&) {
                   "up to 3. Each becomes an asset <image stem>-from-<its version>.patch listed in the manifest")
       ->type_size(1)
       ->allow_extra_args(false);
+  auto* bl = cmd->add_option("--bootloader", *bootloader,
+                             "Second-stage bootloader (build/bootloader/bootloader.bin): adds FIRMWARE.zip for\n"
+                             "first-time flashing with esptool (bootloader, table, app, factory image, flash_args,\n"
+                             "FLASHING.md)");
+  cmd->add_option("--partitions", *partitions, "With --bootloader: the partition table, CSV or binary (default: the VT132 layout)")
+      ->needs(bl);
   cmd->footer(
       "The image is checked as `verify` does; a tag that differs from the image's version is refused\n"
       "(message shows both) unless --stamp. The manifest binds name, version, secure_version, chip,\n"
@@ -74,9 +84,13 @@ void add_create_command(CLI::App& app, CommandContext&) {
       "prints \"Verified OK\". Format: docs/manifest.md.\n"
       "With --delta-from, devices running that release download only the patch (docs/delta.md);\n"
       "devices without delta support ignore the listing and install the full image as before.\n"
+      "With --bootloader, FIRMWARE.zip holds what a first flash over USB needs, its offsets taken\n"
+      "from the partition table and its flash settings from the bootloader's header; the zip's\n"
+      "bytes depend only on the inputs (docs/releasing.md, \"The flashing bundle\").\n"
       "Example: vt132-release create --image build/VT132.bin --tag V1.8.0 --key keys/release.pem \\\n"
       "           --notes CHANGES.md --repo thehighnibble/vt132 --out dist/V1.8.0 \\\n"
-      "           --delta-from dist/V1.7.0 --delta-from dist/V1.6.2");
+      "           --delta-from dist/V1.7.0 --delta-from dist/V1.6.2 \\\n"
+      "           --bootloader build/bootloader/bootloader.bin");
   cmd->callback([=] {
     req->image = *image;
     req->out = *out;
@@ -85,6 +99,8 @@ void add_create_command(CLI::App& app, CommandContext&) {
     if (*prerelease) req->prerelease = true;
     if (*stable) req->prerelease = false;
     req->delta_from.assign(delta_from->begin(), delta_from->end());
+    if (!bootloader->empty()) req->bootloader = *bootloader;
+    if (!partitions->empty()) req->partitions = *partitions;
     print_summary(host::create_release(*req));
   });
 }

@@ -22,9 +22,10 @@ void add_inspect_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("IMAGE", opts->image, "App image file (e.g. build/VT132.bin)")->required();
   cmd->add_flag("--json", opts->json, "Print a JSON object instead of text");
   cmd->footer(
-      "Shows size, chip, SPI mode/speed/flash size, entry point, segments, the checksum and the\n"
-      "appended SHA-256 (stored vs computed) and the app descriptor (version, project, build\n"
-      "time, IDF version, secure_version). A damaged image is shown as far as it can be read,\n"
+      "Shows size, chip, SPI mode/speed/flash size, entry point, segments, the checksum, both\n"
+      "SHA-256s (the one appended inside the image, stored vs computed, and the whole file's, which\n"
+      "manifests and SHA256SUMS name) and the app descriptor (version, project, build time, IDF\n"
+      "version, secure_version). A damaged image is shown as far as it can be read,\n"
       "with its first problem; the exit status is 1 when it could not be read to the end.\n"
       "Example: vt132-release inspect build/VT132.bin --json | jq .app.version");
   cmd->callback([opts, &ctx] {

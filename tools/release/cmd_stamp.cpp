@@ -4,6 +4,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "tag_option.hpp"
 #include "vt132/core/app_image.hpp"
 #include "vt132/core/version.hpp"
 #include "vt132/host/error.hpp"
@@ -41,7 +42,7 @@ void add_stamp_command(CLI::App& app, CommandContext&) {
   auto opts = std::make_shared<StampOptions>();
   CLI::App* cmd = app.add_subcommand("stamp", "Write a version (and secure_version) into a copy of an image");
   cmd->add_option("IMAGE", opts->image, "App image file to read (never modified)")->required();
-  cmd->add_option("--version", opts->version, "Version to write, as the release tag: V1.8.0, V1.9.0-beta.1")
+  with_tag_hint(cmd->add_option("--version", opts->version, "Version to write, as the release tag: V1.8.0, V1.9.0-beta.1"))
       ->required();
   cmd->add_option("--secure-version", opts->secure_version,
                   "Anti-rollback counter to write (0..4294967295); unchanged when omitted")

@@ -1,11 +1,37 @@
 // vt132-release: the maintainer's tool for VT132 firmware releases.
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
+#include "vt132/cli/usage.hpp"
+
 #include "commands.hpp"
 #include "vt132/host/error.hpp"
+
+namespace {
+
+// CLI11 reports a mistyped command as "A subcommand is required"; name it and the commands
+// instead. The first argument that is not an option must be a command: the top level has
+// only flags (--help, --version).
+bool unknown_command(const CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.empty() || arg[0] == '-') continue;
+    std::string known;
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+      if (sub->get_name() == arg) return false;
+      known += (known.empty() ? "" : ", ") + sub->get_name();
+    }
+    std::fprintf(stderr, "vt132-release: unknown command \"%s\" (commands: %s)\nRun with --help for more information.\n",
+                 arg.c_str(), known.c_str());
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -36,11 +62,11 @@ int main(int argc, char** argv) {
   vt132::release::add_factory_command(app, ctx);
   vt132::release::add_delta_command(app, ctx);
 
+  if (unknown_command(app, argc, argv)) return 2;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : 2;
+    return vt132::cli::usage_exit(app, e);
   } catch (const vt132::host::Error& e) {
     std::fprintf(stderr, "vt132-release: %s\n", e.what());
     return 1;

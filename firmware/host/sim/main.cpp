@@ -1,6 +1,8 @@
 // vt132-sim: the VT132 'AT' modem firmware on Linux. See docs/vt132-sim.md.
 #include <CLI/CLI.hpp>
 
+#include "vt132/cli/usage.hpp"
+
 #include "sim/simulator.hpp"
 
 int main(int argc, char** argv) {
@@ -35,7 +37,11 @@ int main(int argc, char** argv) {
   app.add_option("--deadline-base", o.transfer.deadline_base_ms, "OTA: see --deadline-rate, in ms")
       ->capture_default_str();
   app.add_option("--asset-name", o.asset_name, "image asset name in releases (default VT132.bin)");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return vt132::cli::usage_exit(app, e);
+  }
   if (!o.init_factory.empty() && !o.init_app.empty()) {
     std::fprintf(stderr, "vt132-sim: --init and --init-app exclude each other\n");
     return 2;

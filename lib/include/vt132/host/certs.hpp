@@ -39,6 +39,20 @@ CertPaths cert_paths_in(const std::filesystem::path& dir);
 // naming the bad value for an invalid name or day count, before anything is written.
 CertPaths create_local_ca_and_server_cert(const std::filesystem::path& dir, const CertOptions& options);
 
+struct RenewedCert {
+  CertPaths paths;
+  std::vector<std::string> names;  // of the new certificate
+  std::string expiry;              // "YYYY-MM-DD HH:MM:SS UTC"
+  std::string old_expiry;          // of the certificate it replaced; empty when there was none
+};
+
+// A new server key and certificate signed by the CA already in DIR, for `options.names`
+// or, when that is empty, the names of the current DIR/server.pem. server.key and
+// server.pem are each replaced atomically; ca.pem and ca.key are only read, so the pin
+// devices hold stays valid. Error, before anything is written, when the CA files are missing
+// or do not belong together, or the CA would expire before the new certificate.
+RenewedCert renew_server_cert(const std::filesystem::path& dir, const CertOptions& options);
+
 // Lower-case hex SHA-256 over the certificate's DER SubjectPublicKeyInfo: the pin a
 // device compiles in. Equals
 //   openssl x509 -in ca.pem -pubkey -noout | openssl pkey -pubin -outform DER | openssl dgst -sha256

@@ -7,6 +7,7 @@
 //   SHA256SUMS               checkable with `sha256sum -c`
 //   release.json             a GitHub release object; fields only a server knows are null
 //   <stem>-from-<V>.patch    with delta_from: a delta patch from each earlier release's image
+//   FIRMWARE.zip             with bootloader: the flashing bundle (flash_bundle.hpp)
 // The directory appears complete or not at all.
 #include <cstdint>
 #include <filesystem>
@@ -40,6 +41,10 @@ struct ReleaseRequest {
   // Earlier releases to make delta patches from: a release directory (its manifest names the
   // image) or an image file. At most core::kMaxManifestPatches.
   std::vector<std::filesystem::path> delta_from;
+  // A second-stage bootloader: adds FIRMWARE.zip for first-time serial flashing, with the
+  // partition table from `partitions` (CSV or binary) or else the VT132 layout.
+  std::optional<std::filesystem::path> bootloader;
+  std::optional<std::filesystem::path> partitions;
   int64_t now = 0;                 // unix seconds; 0 = the current time
 };
 

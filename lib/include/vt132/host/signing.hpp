@@ -105,6 +105,9 @@ namespace detail {
 std::string take_openssl_errors();
 // New P-256 key, named curve, uncompressed points.
 PkeyPtr generate_p256();
+// An unencrypted P-256 private key from a PEM file: what SigningKey holds, and a CA key.
+// Error names the file and what was found instead.
+PkeyPtr load_p256_private_key(const std::filesystem::path& private_pem);
 // PKCS#8 unencrypted PEM of a private key / SubjectPublicKeyInfo DER of its public half.
 std::string private_key_pem(EVP_PKEY* key);
 std::vector<uint8_t> public_key_der(EVP_PKEY* key);
