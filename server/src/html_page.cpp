@@ -4,6 +4,7 @@
 // release whether it is signed (by which key), yanked or expiring. Plain HTML with a small
 // inline style; no JavaScript. Everything from outside goes through html_escape; release
 // notes through markdown_to_html (safe mode).
+#include <algorithm>
 #include <ctime>
 
 #include "html_text.hpp"
@@ -293,6 +294,10 @@ void Service::page(const httplib::Request&, httplib::Response& res, const Route&
     repos.push_back(*repo);
   } else {
     repos = store_.repos();
+    // The --repo repository first: it is the one /VT132.bin serves.
+    std::stable_partition(repos.begin(), repos.end(), [this](const Repo& r) {
+      return iequals(config_.repo, r.owner + "/" + r.name);
+    });
   }
   render_server_section(out, ctx);
   out += mirror_status_html() + devices_seen_html();

@@ -67,7 +67,7 @@ std::string html_page_start(std::string_view title) {
          "main{max-width:64em;margin:auto;padding:1em 1.5em}"
          "h1{font-size:1.6em;margin:.4em 0}h2{font-size:1.25em;margin:1.2em 0 .4em}h3{font-size:1.1em;margin:.2em 0}"
          "a{color:#0a58ca}section.release,#server,.install{background:#fff;border:1px solid #d8dce2;"
-         "border-radius:6px;padding:.6em 1em;margin:.8em 0}"
+         "border-radius:6px;padding:.6em 1em;margin:.8em 0}#server h2{margin-top:.2em}"
          "section.release.yanked{opacity:.75;background:#fafafa;border-style:dashed}"
          "table{border-collapse:collapse}td,th{padding:.25em .7em .25em 0;text-align:left;vertical-align:top}"
          "table.assets{width:100%;margin:.4em 0}table.assets tr{border-top:1px solid #eee}"
