@@ -22,7 +22,7 @@ constexpr int64_t kExpiryWarningSeconds = 30 * 86400;
 
 // What every section of a page needs to know about this server and this request.
 struct PageContext {
-  BaseUrls base;          // https://host:port as the browser reached us (or --public-url)
+  BaseUrls base;          // https://host:port: as the browser reached us (or --public-url)
   std::string http_base;  // http://host:port of the plain-HTTP listener; empty when it is off
   std::string root_repo;  // --repo: whose latest assets /{name} serves; may be empty
   const std::optional<CaCertificate>& ca;
@@ -163,7 +163,9 @@ void render_latest_warnings(std::string& out, const PageContext& ctx, const Rele
   const ReleaseTrust& t = view.trust;
   if (t.signing != Signing::SignedBy && t.signing != Signing::SignedUnchecked) {
     out += "<p class=\"warn\" id=\"warn-unsigned\"><strong>The latest release, " + html_escape(latest.tag_name) +
-           ", is not signed</strong>" + (t.signing == Signing::Unsigned ? "" : " (" + signing_text(t) + ")") +
+           (t.signing == Signing::Untrusted ? ", is not signed by a key this server trusts</strong>"
+                                            : ", is not signed</strong>") +
+           (t.signing == Signing::Damaged ? " (" + signing_text(t) + ")" : std::string()) +
            ". Devices that require signatures stop at <code>UPDATE FAILED: SIGNATURE</code>; publish a release "
            "made with <code>vt132-release create --key</code>.</p>\n";
   }
@@ -254,11 +256,18 @@ void send_page(httplib::Response& res, int status, std::string out) {
   res.set_content(out, "text/html; charset=utf-8");
 }
 
+// The page may be read over either listener; devices get the HTTPS URLs, and the plain-HTTP
+// one only for /VT132.bin.
 PageContext page_context(const ServerConfig& config, const std::optional<CaCertificate>& ca, const BaseUrls& base) {
+  const bool via_http = base.web.compare(0, 7, "http://") == 0;
+  const std::string host = host_of(base.web);
   PageContext ctx{base, "", config.repo, ca, static_cast<int64_t>(std::time(nullptr))};
+  if (via_http) {  // the listen values were checked at start
+    ctx.base.web = "https://" + host + ":" + std::to_string(parse_host_port(config.listen, "--listen").port);
+  }
   if (!config.http_listen.empty()) {
-    const HostPort http = parse_host_port(config.http_listen, "--http-listen");  // checked at start
-    ctx.http_base = "http://" + host_of(base.web) + ":" + std::to_string(http.port);
+    ctx.http_base =
+        via_http ? base.web : "http://" + host + ":" + std::to_string(parse_host_port(config.http_listen, "--http-listen").port);
   }
   return ctx;
 }
@@ -323,7 +332,7 @@ void Service::release_page(httplib::Response& res, const Route& route, const Bas
   if (is_latest) render_latest_warnings(out, ctx, *r, *view);
   render_release(out, ctx, *repo, *r, *view, is_latest, metrics_);
   if (r->find_asset(kDeviceImage) != nullptr) {
-    const std::string json_base = base.web + "/repos/" + repo->owner + "/" + repo->name + "/releases/";
+    const std::string json_base = ctx.base.web + "/repos/" + repo->owner + "/" + repo->name + "/releases/";
     const bool via_latest = route.kind == RouteKind::LatestPage;
     render_device_lines(out, via_latest ? json_base + "latest" : json_base + "tags/" + r->tag_name, !via_latest);
   }

@@ -128,6 +128,8 @@ test_the_home_page_in_chromium_teaches_install_lines_pin_and_release_marks() {
     fail "V1.7.0's VT132.bin does not show 2 downloads"
   grep -qE 'vt132-manifest\.json</a></td><td[^>]*>[^<]*</td><td class="downloads">0</td>' <<<"$(release_section "$dom" V1.7.0)" ||
     fail "V1.7.0's manifest does not show 0 downloads"
+  # Read over plain HTTP, the page still gives devices the HTTPS line.
+  expect_contains "$(curl -sf "http://127.0.0.1:$hport/")" "AT+U=$url/repos/$repo/releases/latest"
   # No script anywhere: the page works without JavaScript.
   case "$dom" in *'<script'*) fail "the page carries a script" ;; esac
 
