@@ -72,7 +72,7 @@ void Service::serve_asset(const httplib::Request& req, httplib::Response& res, c
   } else {
     res.status = 200;
   }
-  if (req.method == "GET" && first == 0) metrics_.count_download(repo.owner, repo.name, release.tag_name);
+  if (req.method == "GET" && first == 0) metrics_.count_download(repo.owner, repo.name, release.tag_name, asset.id);
   if (length == 0) {
     res.set_content("", "application/octet-stream");
     return;

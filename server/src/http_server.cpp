@@ -18,12 +18,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include "ca_certificate.hpp"
 #include "connection_budget.hpp"
 #include "names.hpp"
 #include "route.hpp"
 #include "service.hpp"
 #include "tls.hpp"
-#include "vt132/host/certs.hpp"
 #include "vt132/host/error.hpp"
 #include "vt132/host/hex.hpp"
 #include "worker_pool.hpp"
@@ -289,6 +289,7 @@ int run_server(const ServerConfig& config) {
   Service service(config, store, tokens, metrics);
 
   const TlsFiles tls = ensure_tls_files(config, certificate_names(config, https));
+  service.set_ca(load_ca_certificate(tls.ca));
   auto https_server = std::make_unique<httplib::SSLServer>(
       [&tls](SSL_CTX& ctx) { return configure_tls(ctx, tls); });
   if (!https_server->is_valid()) throw host::Error("cannot set up TLS with " + tls.cert.string());
@@ -307,10 +308,10 @@ int run_server(const ServerConfig& config) {
   const std::string host = lan_host(https);
   const std::string repo = config.repo.empty() ? "OWNER/REPO" : config.repo;
   spdlog::info("HTTPS on {} (TLS 1.2/1.3), data in {}", config.listen, config.data_dir.string());
-  if (!tls.ca.empty()) {
+  if (service.ca()) {
     if (tls.created_now) spdlog::info("created a local CA and server certificate in {}", tls.ca.parent_path().string());
     spdlog::info("CA certificate to trust: {}", tls.ca.string());
-    spdlog::info("CA public key SHA-256 pin: {}", host::ca_pin_sha256(tls.ca));
+    spdlog::info("CA public key SHA-256 pin: {}", service.ca()->pin_sha256);
   }
   spdlog::info("on a VT132, type: AT+U=https://{}:{}/repos/{}/releases/latest", host, https.port, repo);
   if (http && !config.repo.empty()) {

@@ -7,11 +7,19 @@ void Metrics::count_request(RouteKind route, int status) {
   ++requests_[{static_cast<int>(route), status}];
 }
 
-void Metrics::count_download(const std::string& owner, const std::string& repo, const std::string& tag) {
+void Metrics::count_download(const std::string& owner, const std::string& repo, const std::string& tag,
+                             uint64_t asset_id) {
   // Names are validated (no quotes or backslashes), so they go into labels as they are.
   const std::string labels = "owner=\"" + owner + "\",repo=\"" + repo + "\",tag=\"" + tag + "\"";
   std::lock_guard lock(mutex_);
   if (downloads_.size() < 100000 || downloads_.count(labels) != 0) ++downloads_[labels];
+  if (asset_downloads_.size() < 100000 || asset_downloads_.count(asset_id) != 0) ++asset_downloads_[asset_id];
+}
+
+uint64_t Metrics::asset_downloads(uint64_t asset_id) const {
+  std::lock_guard lock(mutex_);
+  auto it = asset_downloads_.find(asset_id);
+  return it == asset_downloads_.end() ? 0 : it->second;
 }
 
 std::string Metrics::render(uint64_t quarantined_files) const {

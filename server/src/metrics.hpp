@@ -15,7 +15,9 @@ class Metrics {
  public:
   void count_request(RouteKind route, int status);
   void add_bytes_sent(uint64_t n) { bytes_sent_.fetch_add(n, std::memory_order_relaxed); }
-  void count_download(const std::string& owner, const std::string& repo, const std::string& tag);
+  void count_download(const std::string& owner, const std::string& repo, const std::string& tag, uint64_t asset_id);
+  // Downloads of one asset since the server started (the pages show it); kept in memory only.
+  uint64_t asset_downloads(uint64_t asset_id) const;
   std::atomic<int64_t>& connections_in_flight() { return in_flight_; }
   // Asset bodies being sent now; shutdown waits for these to finish.
   std::atomic<int64_t>& downloads_in_progress() { return downloads_in_progress_; }
@@ -27,6 +29,7 @@ class Metrics {
   mutable std::mutex mutex_;
   std::map<std::pair<int, int>, uint64_t> requests_;  // (route, status)
   std::map<std::string, uint64_t> downloads_;         // label set text -> count
+  std::map<uint64_t, uint64_t> asset_downloads_;      // asset id -> count
   std::atomic<uint64_t> bytes_sent_{0};
   std::atomic<int64_t> in_flight_{0};
   std::atomic<int64_t> downloads_in_progress_{0};

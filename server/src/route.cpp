@@ -107,6 +107,7 @@ const char* route_name(RouteKind kind) {
     case RouteKind::Home: return "home";
     case RouteKind::Healthz: return "healthz";
     case RouteKind::Metrics: return "metrics";
+    case RouteKind::CaCert: return "ca_cert";
     case RouteKind::GraphQL: return "graphql";
     case RouteKind::ApiRoot: return "api_root";
     case RouteKind::User: return "user";
@@ -158,6 +159,8 @@ Route parse_route(std::string_view path) {
       r.kind = RouteKind::Healthz;
     } else if (s[0] == "metrics") {
       r.kind = RouteKind::Metrics;
+    } else if (s[0] == "ca.pem") {
+      r.kind = RouteKind::CaCert;
     } else if (const Route call = parse_root_call(s[0]); call.kind != RouteKind::NotFound) {
       return call;
     } else if (stored_asset_name(s[0])) {

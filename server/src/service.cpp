@@ -79,8 +79,16 @@ void ResponseCache::put(const std::string& key, uint64_t generation, Entry entry
 
 // ---- Service ----
 
+namespace {
+
+// The public keys the pages check release signatures with. The server has no option for
+// them yet, so the pages say "key not checked by this server".
+std::vector<host::VerifyKey> trusted_keys(const ServerConfig&) { return {}; }
+
+}  // namespace
+
 Service::Service(const ServerConfig& config, Store& store, TokenStore& tokens, Metrics& metrics)
-    : config_(config), store_(store), tokens_(tokens), metrics_(metrics) {
+    : config_(config), store_(store), tokens_(tokens), metrics_(metrics), views_(trusted_keys(config)) {
   const size_t slash = config.repo.find('/');
   if (slash != std::string::npos) {
     repo_owner_ = config.repo.substr(0, slash);
@@ -186,10 +194,14 @@ void Service::handle(const httplib::Request& req, httplib::Response& res, bool s
       res.status = 200;
       res.set_content(metrics_.render(store_.quarantine().moved().size()), "text/plain; version=0.0.4");
       return;
+    case RouteKind::CaCert:
+      if (!get) break;
+      ca_certificate(res);
+      return;
     case RouteKind::Home:
     case RouteKind::RepoPage:
       if (!get) break;
-      page(req, res, route, secure);
+      page(req, res, route, base_urls(req, secure));
       return;
     case RouteKind::ReleasePage:
     case RouteKind::LatestPage:

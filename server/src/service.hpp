@@ -10,9 +10,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ca_certificate.hpp"
 #include "config.hpp"
 #include "github_json.hpp"
 #include "metrics.hpp"
+#include "release_view.hpp"
 #include "route.hpp"
 #include "storage.hpp"
 #include "tokens.hpp"
@@ -57,6 +59,10 @@ class Service {
   // their releases and tags as 404. (GET /repos/{o}/{r} answers for any name: see api.cpp.)
   std::optional<Repo> existing_repo(std::string_view owner, std::string_view name) const;
   Metrics& metrics() { return metrics_; }
+  // The CA /ca.pem serves and the pages show (nullopt: the operator's own certificate).
+  // Set before serving.
+  void set_ca(std::optional<CaCertificate> ca) { ca_ = std::move(ca); }
+  const std::optional<CaCertificate>& ca() const { return ca_; }
 
  private:
   struct Auth {
@@ -98,9 +104,13 @@ class Service {
   void serve_asset(const httplib::Request& req, httplib::Response& res, const Repo& repo, const Release& release,
                    const Asset& asset);
 
-  // html_page.cpp: the repository pages and one release's page (html_url)
-  void page(const httplib::Request& req, httplib::Response& res, const Route& route, bool secure);
+  // html_page.cpp: the repository pages, one release's page (html_url) and /ca.pem
+  void page(const httplib::Request& req, httplib::Response& res, const Route& route, const BaseUrls& base);
   void release_page(httplib::Response& res, const Route& route, const BaseUrls& base);
+  void ca_certificate(httplib::Response& res);
+  // html_page_hooks.cpp: sections of `/` that other parts of the server fill in.
+  std::string mirror_status_html() const;
+  std::string devices_seen_html() const;
 
   // graphql.cpp
   void graphql(httplib::Response& res, const BaseUrls& base, const Auth& auth, const std::string& body);
@@ -110,6 +120,8 @@ class Service {
   TokenStore& tokens_;
   Metrics& metrics_;
   ResponseCache cache_;
+  ReleaseViewCache views_;  // the pages' notes HTML and signing facts per release
+  std::optional<CaCertificate> ca_;
   std::string repo_owner_;  // from --repo
   std::string repo_name_;
 };

@@ -2,7 +2,8 @@
 #   start_server [extra server flags]   fresh data dir ./data on a free loopback port; sets
 #                                       $url, $api, $server_pid, exports VT132_TOKEN; the
 #                                       test's EXIT trap stops it; ACCESS_LOG=true makes
-#                                       it log every request to server.log
+#                                       it log every request to server.log; CACERT names
+#                                       the CA to reach it by (default data/tls/ca.pem)
 #   publish_dir DIR [publish flags]     vt132-release publish DIR to that server
 repo=thehighnibble/vt132
 
@@ -17,7 +18,7 @@ start_server() {
     server_pid=$!
     trap 'kill $server_pid 2>/dev/null; wait $server_pid 2>/dev/null' EXIT
     for _ in $(seq 1 50); do
-      if curl -sf --cacert data/tls/ca.pem "https://127.0.0.1:$port/healthz" >/dev/null 2>&1; then
+      if curl -sf --cacert "${CACERT:-data/tls/ca.pem}" "https://127.0.0.1:$port/healthz" >/dev/null 2>&1; then
         ready=1
         break 2
       fi

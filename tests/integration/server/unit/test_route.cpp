@@ -49,6 +49,7 @@ TEST_SUITE("server_route") {
     CHECK(parse_route("/").kind == RouteKind::Home);
     CHECK(parse_route("/healthz").kind == RouteKind::Healthz);
     CHECK(parse_route("/metrics").kind == RouteKind::Metrics);
+    CHECK(parse_route("/ca.pem").kind == RouteKind::CaCert);
     CHECK(parse_route("/api/graphql").kind == RouteKind::GraphQL);
     CHECK(parse_route("/vt132/firmware").kind == RouteKind::RepoPage);
     CHECK(parse_route("/vt132/firmware/releases").kind == RouteKind::RepoPage);
