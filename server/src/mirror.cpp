@@ -356,9 +356,15 @@ void Mirror::mirror_release(const UpstreamRelease& up, bool newest_stable, Count
     return a->name == host::kManifestAssetName || a->name == host::kSignatureAssetName;
   });
   std::string refused;
+  bool signature_checked = false;
   for (const UpstreamAsset* a : order) {
     const ReleasePtr draft = store_.release_by_id(owner_, name_, draft_id);
     if (!draft) throw Refused("its draft was deleted while the mirror filled it");
+    const bool signing_file = a->name == host::kManifestAssetName || a->name == host::kSignatureAssetName;
+    if (trust_key_ && !signing_file && !signature_checked) {
+      signed_manifest(*draft);  // a foreign signature stops here, before the big downloads
+      signature_checked = true;
+    }
     if (draft->find_asset(a->name) != nullptr) continue;
     if (a->sha256.empty() && !trust_key_) {
       refused = a->name + ": the upstream gives no sha256 digest and no --trust-key manifest can vouch for it";
@@ -426,7 +432,7 @@ void Mirror::fetch_asset(uint64_t draft_id, const UpstreamAsset& a) {
   status_.update([](MirrorSnapshot& s) { ++s.assets_downloaded_total; });
 }
 
-std::set<std::string> Mirror::check_manifest(const Release& draft) const {
+core::Manifest Mirror::signed_manifest(const Release& draft) const {
   const Asset* manifest = draft.find_asset(host::kManifestAssetName);
   const Asset* sig = draft.find_asset(host::kSignatureAssetName);
   if (manifest == nullptr || sig == nullptr) {
@@ -450,6 +456,11 @@ std::set<std::string> Mirror::check_manifest(const Release& draft) const {
     throw Refused(std::string("the signed manifest is for version ") + host::printable(m.version) + ", not " +
                   draft.tag_name);
   }
+  return m;
+}
+
+std::set<std::string> Mirror::check_manifest(const Release& draft) const {
+  const core::Manifest m = signed_manifest(draft);
   auto vouch = [&](const char* name, uint64_t size, const core::Sha256Digest& sha, bool required) {
     const Asset* a = draft.find_asset(name);
     if (a == nullptr) {

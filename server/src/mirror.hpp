@@ -23,6 +23,7 @@
 #include "config.hpp"
 #include "mirror_status.hpp"
 #include "upstream_client.hpp"
+#include "vt132/core/manifest.hpp"
 #include "vt132/host/signing.hpp"
 
 namespace vt132::server {
@@ -71,8 +72,10 @@ class Mirror {
   void mirror_release(const UpstreamRelease& up, bool newest_stable, Counts& counts);
   // Downloads, checks and adds one asset to draft `draft_id`; Refused when it fails a check.
   void fetch_asset(uint64_t draft_id, const UpstreamAsset& asset);
-  // With --trust-key: the draft's manifest is signed by it, names this tag, and vouches for
-  // the image and patches; returns the asset names it vouches for. Refused otherwise.
+  // With --trust-key: the draft's manifest, signed by it and naming this tag; Refused otherwise.
+  core::Manifest signed_manifest(const Release& draft) const;
+  // signed_manifest, and it vouches for the image and patches the draft holds; returns the
+  // asset names it vouches for. Refused otherwise.
   std::set<std::string> check_manifest(const Release& draft) const;
   // A local copy of an upstream release that changed or went: logged; followed if --mirror-prune.
   void follow_edit(const Release& local, const UpstreamRelease& up);

@@ -71,7 +71,7 @@ test_a_signed_upstream_release_appears_with_verified_assets_and_the_next_poll_is
   cmp -s root.bin rel-V1.1.0/VT132.bin || fail "/VT132.bin on the mirror is not the mirrored image"
   # The next poll asks with If-None-Match and the upstream answers 304.
   wait_for_line mirror.log "sync done: upstream unchanged \(304\)" >/dev/null
-  wait_for_line server.log "\"GET /api/v3/repos/$repo/releases\?per_page=100\" 304" >/dev/null
+  wait_for_line server.log "\"GET /api/v3/repos/$repo/releases\" 304 .*vt132-ota-server-mirror" >/dev/null
   [ "$(metric vt132_mirror_not_modified_total)" -ge 1 ] || fail "no 304 counted in /metrics"
   expect_equal "$(metric vt132_mirror_last_sync_success)" "1"
   [ "$(metric vt132_mirror_next_sync_timestamp_seconds)" -ge "$(metric vt132_mirror_last_sync_timestamp_seconds)" ] ||
@@ -119,9 +119,10 @@ test_with_the_upstream_down_the_mirror_backs_off_and_serves_what_it_has() {
   wait_for_line mirror.log "mirror: published V1.1.0" >/dev/null
   kill "$server_pid"
   wait "$server_pid" 2>/dev/null
-  wait_for_line mirror.log "cannot connect; serving what is here, retrying in 1 s" >/dev/null
-  wait_for_line mirror.log "retrying in 2 s" >/dev/null
-  wait_for_line mirror.log "retrying in 4 s" 15 >/dev/null
+  wait_for_line mirror.log "mirror: sync failed: GET .*; serving what is here, retrying in 1 s" >/dev/null
+  wait_for_line mirror.log "sync failed: .*retrying in 2 s" >/dev/null
+  wait_for_line mirror.log "sync failed: .*retrying in 4 s" 15 >/dev/null
+  grep -q "sync failed: GET .*releases?per_page=100: cannot connect" mirror.log || fail "the log does not say why"
   expect_equal "$(mget "$murl/repos/$repo/releases/latest" | jq -r .tag_name)" "V1.1.0"
   mget -o got.bin "$murl/VT132.bin"
   cmp -s got.bin rel-V1.1.0/VT132.bin || fail "the mirror does not serve its copy while the upstream is down"
