@@ -20,14 +20,15 @@ release() {
 }
 
 # start_mirror [flags]: a second server with data in ./mirror following the upstream at
-# $upstream_api (default $api); sets $murl and $mirror_pid. Logs to mirror.log (appended,
-# so a restart's lines follow the first run's).
+# $upstream_api (default $api), trusting its CA with --upstream-cacert (UPSTREAM_CACERT=""
+# leaves it out); sets $murl and $mirror_pid. Logs to mirror.log (appended, so a restart's
+# lines follow the first run's).
 start_mirror() {
   local port
   for _ in 1 2 3 4 5; do
     port=$((20000 + RANDOM % 30000))
     "$BIN/vt132-ota-server" --data mirror --listen "127.0.0.1:$port" --tls-name 127.0.0.1 --access-log false \
-      --mirror "$repo" --upstream "${upstream_api:-$api}" --upstream-cacert data/tls/ca.pem --mirror-interval 1 \
+      --mirror "$repo" --upstream "${upstream_api:-$api}" ${UPSTREAM_CACERT---upstream-cacert data/tls/ca.pem} --mirror-interval 1 \
       "$@" >>mirror.log 2>&1 &
     mirror_pid=$!
     trap 'kill $mirror_pid $server_pid ${proxy_pid:-} 2>/dev/null; wait 2>/dev/null' EXIT
@@ -164,6 +165,40 @@ test_a_mirror_killed_mid_download_resumes_with_range_and_shows_nothing_partial()
   mget -o got.bin "$murl/VT132.bin"
   cmp -s got.bin rel-V1.1.0/VT132.bin || fail "the resumed image differs from the upstream's"
   [ -z "$(find mirror/store/tmp/resume -type f 2>/dev/null)" ] || fail "a finished download was left in tmp/resume"
+}
+
+test_the_upstream_is_trusted_through_the_system_store_which_honours_SSL_CERT_FILE() {
+  start_server
+  release V1.1.0
+  UPSTREAM_CACERT="" SSL_CERT_FILE=/dev/null start_mirror
+  wait_for_line mirror.log "sync failed: .*its certificate is not trusted by the system store" >/dev/null
+  expect_equal "$(mget "$murl/repos/$repo/releases" | jq length)" "0"
+  kill "$mirror_pid"
+  wait "$mirror_pid" 2>/dev/null
+  UPSTREAM_CACERT="" SSL_CERT_FILE=data/tls/ca.pem start_mirror
+  wait_for_line mirror.log "mirror: published V1.1.0" >/dev/null
+}
+
+test_a_release_deleted_upstream_is_kept_and_logged_and_removed_only_with_prune() {
+  start_server
+  release V1.1.0
+  release V1.2.0
+  start_mirror
+  wait_for_line mirror.log "mirror: published V1.2.0" >/dev/null
+  local id
+  id=$(curl -sf --cacert data/tls/ca.pem "$api/repos/$repo/releases/tags/V1.2.0" | jq .id)
+  curl -sf --cacert data/tls/ca.pem -X DELETE -H "Authorization: Bearer $VT132_TOKEN" \
+    "$api/repos/$repo/releases/$id" || fail "cannot delete the upstream release"
+  wait_for_line mirror.log "upstream no longer lists release V1.2.0; the local copy is kept" >/dev/null
+  wait_for_line mirror.log "sync done: 0 published, 1 up to date" >/dev/null
+  expect_equal "$(mget "$murl/repos/$repo/releases/latest" | jq -r .tag_name)" "V1.2.0"
+  kill "$mirror_pid"
+  wait "$mirror_pid" 2>/dev/null
+  mv mirror.log first-run.log
+  start_mirror --mirror-prune true
+  wait_for_line mirror.log "upstream no longer lists release V1.2.0: --mirror-prune: removing the local copy" >/dev/null
+  wait_for_line mirror.log "sync done: 0 published, 1 up to date" >/dev/null
+  expect_equal "$(mget "$murl/repos/$repo/releases/latest" | jq -r .tag_name)" "V1.1.0"
 }
 
 run_tests
