@@ -7,6 +7,7 @@
 
 #include "config.hpp"
 #include "http_server.hpp"
+#include "names.hpp"
 #include "storage.hpp"
 #include "tokens.hpp"
 #include "vt132/host/error.hpp"
@@ -115,7 +116,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
     spdlog::set_level(spdlog::level::from_str(config.log_level));
-    if (config.repo.empty()) config.repo = config.mirror;  // a mirror serves what it follows at /{asset}
+    // A mirror serves what it follows at /{asset}; a bad --mirror is reported as itself later.
+    if (config.repo.empty() && vt132::server::valid_full_name(config.mirror)) config.repo = config.mirror;
     if (token->parsed()) {
       std::filesystem::create_directories(config.data_dir);
       vt132::server::TokenStore tokens(config.data_dir / "tokens.json");
