@@ -38,6 +38,14 @@ struct ServerConfig {
   int shutdown_grace_s = 20;            // in-flight requests get this long after SIGTERM
   std::string log_level = "info";
   bool access_log = true;
+  // --mirror (mirror.hpp): keep a local copy of an upstream repository's releases.
+  std::string mirror;                              // OWNER/NAME; empty: off
+  std::string upstream = "https://api.github.com";
+  int mirror_interval_s = 3600;
+  std::string upstream_token_env;                  // names the variable holding a token
+  std::filesystem::path upstream_cacert;           // empty: the system store
+  std::filesystem::path trust_key;                 // empty: upstream digests only
+  bool mirror_prune = false;
 };
 
 struct HostPort {

@@ -20,6 +20,7 @@
 
 #include "ca_certificate.hpp"
 #include "connection_budget.hpp"
+#include "mirror.hpp"
 #include "names.hpp"
 #include "route.hpp"
 #include "service.hpp"
@@ -318,6 +319,14 @@ int run_server(const ServerConfig& config) {
     spdlog::info("older firmware: http://{}:{}/VT132.bin", lan_host(*http), http->port);
   }
 
+  // --mirror: started once the listeners are bound, so what is here is served meanwhile.
+  MirrorStatus mirror_status;
+  std::unique_ptr<Mirror> mirror = make_mirror(config, store, mirror_status);
+  if (mirror) {
+    metrics.attach_mirror(&mirror_status);
+    mirror->start();
+  }
+
   std::thread https_thread([&] { https_server->listen_after_bind(); });
   std::thread http_thread;
   if (http_server) http_thread = std::thread([&] { http_server->listen_after_bind(); });
@@ -337,6 +346,7 @@ int run_server(const ServerConfig& config) {
     spdlog::default_logger()->flush();
     std::_Exit(0);
   }).detach();
+  if (mirror) mirror->stop();  // a partial download stays in tmp/resume/ for the next start
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(config.shutdown_grace_s);
   while (metrics.downloads_in_progress().load() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -7,6 +7,7 @@
 
 #include "config.hpp"
 #include "http_server.hpp"
+#include "names.hpp"
 #include "storage.hpp"
 #include "tokens.hpp"
 #include "vt132/host/error.hpp"
@@ -59,6 +60,27 @@ void add_server_options(CLI::App& app, ServerConfig& c) {
   app.add_option("--access-log", c.access_log, "One log line per request (true/false)")->capture_default_str();
 }
 
+void add_mirror_options(CLI::App& app, ServerConfig& c) {
+  app.add_option("--mirror", c.mirror,
+                 "Keep a local copy of this upstream OWNER/NAME's releases (also served at /{asset} "
+                 "unless --repo names another)");
+  app.add_option("--upstream", c.upstream, "API of the --mirror upstream (GitHub or another vt132-ota-server)")
+      ->capture_default_str();
+  app.add_option("--mirror-interval", c.mirror_interval_s, "Seconds between syncs (failed ones retry sooner, backing off)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 7 * 86400));
+  app.add_option("--upstream-token-env", c.upstream_token_env,
+                 "Environment variable holding an upstream token (private repos; 5000 requests/h instead of 60)");
+  app.add_option("--upstream-cacert", c.upstream_cacert, "PEM CA bundle for the upstream (default: the system store)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--trust-key", c.trust_key,
+                 "Public key (PEM) that must have signed each mirrored release's vt132-manifest.json")
+      ->check(CLI::ExistingFile);
+  app.add_option("--mirror-prune", c.mirror_prune,
+                 "Also drop or change local copies when upstream deletes or edits a release (true/false)")
+      ->capture_default_str();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -70,6 +92,7 @@ int main(int argc, char** argv) {
   app.fallthrough();
   ServerConfig config;
   add_server_options(app, config);
+  add_mirror_options(app, config);
   app.footer(
       "First start: vt132-ota-server --data /var/lib/vt132-ota --repo OWNER/NAME\n"
       "  makes a local CA in DATA/tls and prints its pin and the AT+U= command for a VT132.\n"
@@ -93,6 +116,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
     spdlog::set_level(spdlog::level::from_str(config.log_level));
+    // A mirror serves what it follows at /{asset}; a bad --mirror is reported as itself later.
+    if (config.repo.empty() && vt132::server::valid_full_name(config.mirror)) config.repo = config.mirror;
     if (token->parsed()) {
       std::filesystem::create_directories(config.data_dir);
       vt132::server::TokenStore tokens(config.data_dir / "tokens.json");

@@ -51,6 +51,7 @@ std::string Metrics::render(uint64_t quarantined_files) const {
   out += "# HELP vt132_store_quarantined_files_total Damaged store files moved to DATA/store/quarantine at start.\n";
   out += "# TYPE vt132_store_quarantined_files_total counter\n";
   out += "vt132_store_quarantined_files_total " + std::to_string(quarantined_files) + "\n";
+  if (mirror_ != nullptr) out += mirror_->render_metrics();
   return out;
 }
 

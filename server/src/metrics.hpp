@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "mirror_status.hpp"
 #include "route.hpp"
 
 namespace vt132::server {
@@ -22,6 +23,10 @@ class Metrics {
   // Asset bodies being sent now; shutdown waits for these to finish.
   std::atomic<int64_t>& downloads_in_progress() { return downloads_in_progress_; }
 
+  // The --mirror's status, shown in /metrics and on the page; null without --mirror.
+  void attach_mirror(const MirrorStatus* status) { mirror_ = status; }
+  const MirrorStatus* mirror() const { return mirror_; }
+
   // `quarantined_files`: what the store moved to quarantine at start (the store knows it).
   std::string render(uint64_t quarantined_files) const;
 
@@ -33,6 +38,7 @@ class Metrics {
   std::atomic<uint64_t> bytes_sent_{0};
   std::atomic<int64_t> in_flight_{0};
   std::atomic<int64_t> downloads_in_progress_{0};
+  const MirrorStatus* mirror_ = nullptr;  // set before the listeners start
 };
 
 }  // namespace vt132::server

@@ -365,6 +365,16 @@ std::unique_ptr<Upload> Store::begin_upload() {
   return disk_full_reported([&] { return Upload::create(root_ / "tmp"); });
 }
 
+std::unique_ptr<Upload> Store::resume_upload(std::string_view key) {
+  const bool safe = !key.empty() && key.size() <= 64 &&
+                    key.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") == std::string_view::npos;
+  if (!safe) throw Error("resumable upload key \"" + std::string(key) + "\" is not [a-z0-9-]{1,64}");
+  return disk_full_reported([&] {
+    make_dir(root_ / "tmp" / "resume");
+    return Upload::resume(root_ / "tmp" / "resume" / std::string(key));
+  });
+}
+
 UploadResult Store::commit_upload(std::string_view owner, std::string_view name, uint64_t release_id,
                                   std::unique_ptr<Upload> upload, const std::string& asset_name,
                                   const std::string& label, const std::string& content_type,

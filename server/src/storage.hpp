@@ -11,6 +11,8 @@
 //   repos/<repo id>/releases/<id>/release.json    metadata, the asset list included
 //   repos/<repo id>/releases/<id>/assets/<asset id>   the bytes, immutable once written
 //   tmp/                                 uploads in progress; emptied at start
+//   tmp/resume/<key>                     the mirror's downloads in progress (mirror.hpp), kept
+//                                        at start so a restart continues them with Range
 //   quarantine/<UTC time>/...            what a start found damaged (store_recovery.cpp)
 // An upload is streamed to tmp/, fsynced, renamed into assets/ and only then listed in a
 // new release.json (written to a temporary file, fsynced and renamed). A crash leaves at
@@ -94,6 +96,9 @@ class Store {
   void delete_release(std::string_view owner, std::string_view name, uint64_t id);
 
   std::unique_ptr<Upload> begin_upload();
+  // A download that survives a restart: tmp/resume/<key>, continued if there. `key` is made
+  // of [a-z0-9-] by the caller (never a name from outside), at most 64 characters.
+  std::unique_ptr<Upload> resume_upload(std::string_view key);
   UploadResult commit_upload(std::string_view owner, std::string_view name, uint64_t release_id,
                              std::unique_ptr<Upload> upload, const std::string& asset_name,
                              const std::string& label, const std::string& content_type,

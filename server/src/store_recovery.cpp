@@ -24,7 +24,9 @@
 //                    or tmp/deleted-<id>, part-removed.
 //   DELETE git/refs/tags/X   tags.json rewritten: a ".tags.json.tmpN".
 //   a quarantine     one rename: the file is either still in place or in quarantine/.
-// So at start, and only these, are removed: everything in tmp/, those ".NAME.tmpN" files,
+//   a mirror download  tmp/resume/<key> appended to, then moved into assets/ as an upload is:
+//                    kept at start (the mirror continues it with a Range request).
+// So at start, and only these, are removed: everything in tmp/ but tmp/resume/, those ".NAME.tmpN" files,
 // those incomplete repository and release directories, and regular files named by an id in
 // a release's assets/ that its (valid) release.json does not list.
 //
@@ -151,7 +153,9 @@ void make_dir_private(const fs::path& dir) { host::make_directories(dir, kStoreD
 }  // namespace
 
 void Store::load() {
-  for (const fs::path& p : entries(root_ / "tmp")) remove_leftover(p, "an upload or deletion in progress");
+  for (const fs::path& p : entries(root_ / "tmp")) {
+    if (p.filename() != "resume") remove_leftover(p, "an upload or deletion in progress");
+  }
   remove_write_temps(root_, "next_id");
   const uint64_t max_id = std::max(max_id_under(root_ / "repos"), max_id_under(root_ / "quarantine"));
   for (const auto& [id, dir] : id_entries(root_ / "repos")) load_repo(id, dir);

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <random>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -21,6 +22,12 @@ struct Upload::Hash {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   ~Hash() { EVP_MD_CTX_free(ctx); }
 };
+
+namespace {
+
+bool start_sha256(EVP_MD_CTX* ctx) { return ctx != nullptr && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1; }
+
+}  // namespace
 
 std::unique_ptr<Upload> Upload::create(const fs::path& dir) {
   std::unique_ptr<Upload> up(new Upload());
@@ -37,15 +44,57 @@ std::unique_ptr<Upload> Upload::create(const fs::path& dir) {
     throw host::FileError("cannot create an upload file in " + dir.string() + ": " + std::strerror(code), code);
   }
   up->hash_ = std::make_unique<Hash>();
-  if (up->hash_->ctx == nullptr || EVP_DigestInit_ex(up->hash_->ctx, EVP_sha256(), nullptr) != 1) {
-    throw host::Error("cannot start SHA-256");
+  if (!start_sha256(up->hash_->ctx)) throw host::Error("cannot start SHA-256");
+  return up;
+}
+
+std::unique_ptr<Upload> Upload::resume(const fs::path& path) {
+  std::unique_ptr<Upload> up(new Upload());
+  up->keep_ = true;
+  up->fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (up->fd_ < 0) {
+    const int code = errno;
+    throw host::FileError("cannot open " + path.string() + ": " + std::strerror(code), code);
+  }
+  up->path_ = path;
+  up->hash_ = std::make_unique<Hash>();
+  if (!start_sha256(up->hash_->ctx)) throw host::Error("cannot start SHA-256");
+  // The bytes a previous attempt kept count towards the hash; reading leaves the offset at
+  // the end, where the next write continues.
+  std::vector<char> buf(64 * 1024);
+  for (;;) {
+    const ssize_t n = ::read(up->fd_, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int code = errno;
+      throw host::FileError("cannot read " + path.string() + ": " + std::strerror(code), code);
+    }
+    if (n == 0) break;
+    if (EVP_DigestUpdate(up->hash_->ctx, buf.data(), static_cast<size_t>(n)) != 1) throw host::Error("SHA-256 failed");
+    up->size_ += static_cast<uint64_t>(n);
   }
   return up;
 }
 
+void Upload::restart() {
+  if (::ftruncate(fd_, 0) != 0 || ::lseek(fd_, 0, SEEK_SET) != 0) {
+    const int code = errno;
+    throw host::FileError("cannot empty " + path_.string() + ": " + std::strerror(code), code);
+  }
+  size_ = 0;
+  if (!start_sha256(hash_->ctx)) throw host::Error("cannot start SHA-256");
+}
+
+void Upload::discard() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  if (!path_.empty()) ::unlink(path_.c_str());
+  path_.clear();
+}
+
 Upload::~Upload() {
   if (fd_ >= 0) ::close(fd_);
-  if (!path_.empty()) ::unlink(path_.c_str());
+  if (!path_.empty() && !keep_) ::unlink(path_.c_str());
 }
 
 bool Upload::write(const char* data, size_t size) {
@@ -66,6 +115,17 @@ bool Upload::write(const char* data, size_t size) {
 }
 
 bool Upload::disk_full() const { return is_disk_full(error_); }
+
+std::string Upload::sha256_so_far() const {
+  Hash copy;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_len = 0;
+  if (copy.ctx == nullptr || EVP_MD_CTX_copy_ex(copy.ctx, hash_->ctx) != 1 ||
+      EVP_DigestFinal_ex(copy.ctx, digest, &digest_len) != 1) {
+    throw host::Error("cannot compute SHA-256");
+  }
+  return host::to_hex(digest, digest_len);
+}
 
 std::string Upload::finish() {
   unsigned char digest[EVP_MAX_MD_SIZE];
