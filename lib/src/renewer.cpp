@@ -34,9 +34,12 @@ struct Context {
   void say(const std::string& line) const {
     if (r.say) r.say(line);
   }
-  nlohmann::json assets() const { return release.contains("assets") ? release["assets"] : nlohmann::json::array(); }
+  const nlohmann::json& assets() const {
+    static const nlohmann::json kNone = nlohmann::json::array();
+    return release.contains("assets") ? release["assets"] : kNone;
+  }
   const nlohmann::json& asset(const std::string& name) const {
-    const nlohmann::json* a = release.contains("assets") ? find_asset(release["assets"], name) : nullptr;
+    const nlohmann::json* a = find_asset(assets(), name);
     if (a == nullptr) throw Error("release " + tag + " has no asset " + name + ", which its manifest names");
     return *a;
   }
