@@ -2,6 +2,7 @@
 # A release's later life with vt132-release against a real vt132-ota-server over TLS on
 # loopback: renew, the unsigned guard, --replace, yank and status; devices are vt132-sim.
 source "$(dirname "$0")/../harness.sh"
+here=$(cd "$(dirname "$0")" && pwd)
 : "${BIN:?BIN must name the folder with vt132-release, vt132-mkimage, vt132-sim and vt132-ota-server}"
 release="$BIN/vt132-release"
 mkimage="$BIN/vt132-mkimage"
@@ -69,9 +70,19 @@ test_renew_makes_an_expired_release_installable_again_for_a_device_that_knows_th
 test_during_repeated_renews_a_reader_never_gets_a_manifest_newer_than_its_signature() {
   start_server
   "$release" keygen --out keys/release.pem >/dev/null
-  make_release V1.1.0 rel --key keys/release.pem --expires 5
-  publish_dir rel >/dev/null || fail "publish failed"
-  # A reader as the firmware reads: the manifest, then its signature, by download URL.
+  "$mkimage" --version V1.1.0 --size 24K -o small.bin >/dev/null
+  "$release" create --image small.bin --tag V1.1.0 --repo "$repo" --out rel --key keys/release.pem --expires 5 >/dev/null
+  publish_dir rel >/dev/null 2>&1 || fail "publish failed"
+  # renew talks to the server through a relay that slows every answer to it (20 kB/s), so
+  # that anything it did in two steps would leave a gap of a tenth of a second or more
+  # between them, wide enough for the reader below to fall into.
+  python3 "$here/../e2e/throttle_proxy.py" "${url##*:}" 20000 >proxy.log &
+  proxy=$!
+  trap 'kill $server_pid $proxy 2>/dev/null; wait 2>/dev/null' EXIT
+  local proxy_port
+  proxy_port=$(wait_for_line proxy.log '^listening ' | cut -d' ' -f2) || return 1
+  # A reader as the firmware reads, straight from the server: the manifest, then its
+  # signature, by download URL.
   (
     while [ ! -e stop ]; do
       download V1.1.0 vt132-manifest.json r.m || { echo "missing manifest" >>seen; continue; }
@@ -82,8 +93,10 @@ test_during_repeated_renews_a_reader_never_gets_a_manifest_newer_than_its_signat
   local reader=$! gen
   # Generation 0 is what create made; each renew makes the next (a longer expiry each time).
   echo "0 $(sha256sum <rel/vt132-manifest.json | cut -c1-64) $(sha256sum <rel/vt132-manifest.json.sig | cut -c1-64)" >gens
-  for gen in $(seq 1 12); do
-    cli renew V1.1.0 --key keys/release.pem --expires $((10 + gen)) >/dev/null || fail "renew $gen failed"
+  for gen in $(seq 1 8); do
+    "$release" renew V1.1.0 --key keys/release.pem --expires $((10 + gen)) --repo "$repo" \
+      --api "https://127.0.0.1:$proxy_port/api/v3" --token-env VT132_TOKEN --cacert data/tls/ca.pem >/dev/null ||
+      fail "renew $gen failed"
     download V1.1.0 vt132-manifest.json g.m && download V1.1.0 vt132-manifest.json.sig g.s
     signs g.m g.s || fail "generation $gen does not verify"
     echo "$gen $(sha256sum <g.m | cut -c1-64) $(sha256sum <g.s | cut -c1-64)" >>gens
@@ -101,8 +114,8 @@ test_during_repeated_renews_a_reader_never_gets_a_manifest_newer_than_its_signat
                        printf "older=%d unknown=%d same=%d newer=%d generations=%d\n", older, unknown, same, newer, n }' gens seen)
   echo "    reader: $verdict"
   expect_contains "$verdict" "older=0 unknown=0"
-  # The reader overlapped the renews: it saw several generations.
-  [ "$(sed 's/.*generations=//' <<<"$verdict")" -ge 3 ] || fail "the reader saw too few generations: $verdict"
+  # The reader overlapped the renews: it saw most generations.
+  [ "$(sed 's/.*generations=//' <<<"$verdict")" -ge 5 ] || fail "the reader saw too few generations: $verdict"
 }
 
 test_renew_refuses_another_key_and_an_image_that_is_not_the_manifests() {
