@@ -2,7 +2,8 @@
 // `vt132-release renew`: a published release's manifest signed again with a later expiry,
 // so devices that know the time keep accepting a release that stays current for longer than
 // its manifest's life. Only `expires` changes (and so the signature): the image, version,
-// every other field and `created` (when the release was made) stay as they are.
+// every other field and `created` (when the release was made) stay as they are. The assets
+// replaced are the manifest, its signature and SHA256SUMS (whose lines for those two change).
 //
 // The new manifest and signature are uploaded under staging names first, checked against the
 // image on the server, then swapped in so that no device reading the manifest and then its
