@@ -11,7 +11,7 @@ packages=(
   gh hub python3-github
   clang-14 libclang-rt-14-dev
   gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
-  nginx-light wrk tmux jq picocom help2man python3 stress-ng chromium
+  nginx-light wrk tmux jq picocom help2man python3 stress-ng chromium faketime
 )
 
 missing=()

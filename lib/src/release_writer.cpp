@@ -48,9 +48,7 @@ void check_request(const ReleaseRequest& r) {
   if (!r.repo.empty() && !valid_repo_name(r.repo)) {
     throw Error("repository \"" + printable(r.repo) + "\" is not OWNER/NAME");
   }
-  if (r.expires_days < 1 || r.expires_days > 3650) {
-    throw Error("--expires must be 1 to 3650 days, not " + std::to_string(r.expires_days));
-  }
+  check_expires_days(r.expires_days);
   std::error_code ec;
   if (fs::exists(fs::symlink_status(r.out, ec))) {
     throw Error(r.out.string() + " already exists; choose a new output directory");
@@ -257,6 +255,12 @@ void write_release_dir(const fs::path& out, const std::vector<StagedFile>& files
 
 // The rule the server checks too (vt132/host/names.hpp), so a repository create accepts is
 // one the server serves.
+void check_expires_days(int days) {
+  if (days < 1 || days > kMaxExpiresDays) {
+    throw Error("--expires must be 1 to " + std::to_string(kMaxExpiresDays) + " days, not " + std::to_string(days));
+  }
+}
+
 bool valid_repo_name(const std::string& repo) { return names::valid_full_name(repo); }
 
 // A name GitHub (and the server) stores unchanged, so the manifest names the real asset;

@@ -75,7 +75,11 @@ json api_root_json(const BaseUrls& base) {
           {"starred_gists_url", api + "/gists/starred"},
           {"user_url", api + "/users/{user}"},
           {"user_organizations_url", api + "/user/orgs"},
-          {"user_repositories_url", api + "/users/{user}/repos{?type,page,per_page,sort}"}};
+          {"user_repositories_url", api + "/users/{user}/repos{?type,page,per_page,sort}"},
+          // Ours, not GitHub's: PATCH a release with {"vt132_swap_assets": [{"asset_id": N,
+          // "name": NAME}, ...]} renames those assets in one store write, replacing the assets
+          // that held the names (vt132-release renew swaps a manifest and its signature so).
+          {"vt132_swap_assets", true}};
 }
 
 json tag_json(const BaseUrls& base, std::string_view owner, std::string_view repo, const std::string& tag) {
@@ -392,11 +396,47 @@ void Service::api_create_release(const httplib::Request&, httplib::Response& res
   });
 }
 
+namespace {
+
+// {"vt132_swap_assets": [{"asset_id": N, "name": NAME}, ...]} (see api_root_json), alone in
+// its request; false (and the 422 sent) when it is anything else.
+bool swap_from(const json& j, std::vector<Store::AssetRename>& out, httplib::Response& res) {
+  constexpr size_t kMaxSwaps = 16;
+  const json& list = j["vt132_swap_assets"];
+  bool ok = j.size() == 1 && list.is_array() && !list.empty() && list.size() <= kMaxSwaps;
+  for (size_t i = 0; ok && i < list.size(); ++i) {
+    const json& x = list[i];
+    ok = x.is_object() && x.size() == 2 && x.contains("asset_id") && x["asset_id"].is_number_unsigned() &&
+         x.contains("name") && x["name"].is_string();
+    if (ok) out.push_back({x["asset_id"].get<uint64_t>(), x["name"].get<std::string>()});
+  }
+  if (!ok) {
+    send_error(res, 422,
+               "Invalid request: vt132_swap_assets must be the only field, a list of 1 to 16 "
+               "{\"asset_id\": N, \"name\": NAME} objects",
+               {{"Release", "invalid", "vt132_swap_assets"}});
+  }
+  return ok;
+}
+
+}  // namespace
+
 void Service::api_update_release(httplib::Response& res, const Route& route, const BaseUrls& base, const Auth&,
                                  const std::string& body) {
   json j;
   ReleaseFields fields;
-  if (!parse_object(body, j, res) || !release_fields_from(j, fields, res)) return;
+  if (!parse_object(body, j, res)) return;
+  if (j.contains("vt132_swap_assets")) {
+    std::vector<Store::AssetRename> renames;
+    if (!swap_from(j, renames, res)) return;
+    run_write(res, [&] {
+      for (Store::AssetRename& x : renames) x.name = stored_name(x.name);
+      const ReleasePtr r = store_.swap_assets(route.owner, route.repo, route.id, renames);
+      send_json(res, 200, release_view(base, route.owner, route.repo, *r));
+    });
+    return;
+  }
+  if (!release_fields_from(j, fields, res)) return;
   run_write(res, [&] {
     const ReleasePtr r = store_.update_release(route.owner, route.repo, route.id, fields);
     send_json(res, 200, release_view(base, route.owner, route.repo, *r));

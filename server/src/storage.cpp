@@ -453,6 +453,55 @@ Asset Store::update_asset(std::string_view owner, std::string_view name, uint64_
   return result;
 }
 
+ReleasePtr Store::swap_assets(std::string_view owner, std::string_view name, uint64_t release_id,
+                             const std::vector<AssetRename>& renames) {
+  auto invalid = [](const std::string& why) { return StoreError(StoreError::Invalid, "ReleaseAsset", "name", why); };
+  for (size_t i = 0; i < renames.size(); ++i) {
+    if (!valid_asset_name(renames[i].name)) throw invalid("name is not a valid asset file name");
+    for (size_t j = 0; j < i; ++j) {
+      if (renames[j].name == renames[i].name || renames[j].asset_id == renames[i].asset_id) {
+        throw invalid("each asset and each name may appear once");
+      }
+    }
+  }
+  std::unique_lock lock(mutex_);
+  RepoState* repo = find_state(owner, name);
+  const ReleasePtr old = find_release(repo, release_id);
+  if (!old) throw StoreError(StoreError::NotFound, "Release", "", "Not Found");
+  auto renamed = [&](uint64_t id) {
+    return std::any_of(renames.begin(), renames.end(), [&](const AssetRename& x) { return x.asset_id == id; });
+  };
+  std::vector<uint64_t> replaced;
+  for (const AssetRename& x : renames) {
+    if (old->find_asset(x.asset_id) == nullptr) throw invalid("asset " + std::to_string(x.asset_id) + " is not in this release");
+    const Asset* holder = old->find_asset(x.name);
+    if (holder == nullptr && old->lists_asset(x.name)) {
+      throw invalid("an unavailable asset (file missing or damaged) holds the name " + x.name + "; delete it first");
+    }
+    if (holder != nullptr && !renamed(holder->id)) replaced.push_back(holder->id);
+  }
+  Release r = *old;
+  const int64_t now = now_seconds();
+  r.assets.erase(std::remove_if(r.assets.begin(), r.assets.end(),
+                                [&](const Asset& a) { return std::count(replaced.begin(), replaced.end(), a.id) > 0; }),
+                 r.assets.end());
+  for (Asset& a : r.assets) {
+    for (const AssetRename& x : renames) {
+      if (a.id == x.asset_id) {
+        a.name = x.name;
+        a.updated_at = now;
+      }
+    }
+  }
+  r.updated_at = now;
+  disk_full_reported([&] { save_release(*repo, r); });  // the swap happens here, atomically
+  auto result = std::make_shared<const Release>(std::move(r));
+  replace_release(*repo, result);
+  std::error_code ec;
+  for (uint64_t id : replaced) fs::remove(release_dir(*repo, release_id) / "assets" / std::to_string(id), ec);
+  return result;
+}
+
 void Store::delete_asset(std::string_view owner, std::string_view name, uint64_t asset_id) {
   std::unique_lock lock(mutex_);
   RepoState* repo = find_state(owner, name);

@@ -105,6 +105,17 @@ class Store {
                              const std::string& uploader);
   Asset update_asset(std::string_view owner, std::string_view name, uint64_t asset_id,
                      const std::optional<std::string>& new_name, const std::optional<std::string>& label);
+  // Gives each listed asset of release `release_id` its new name in one write of
+  // release.json, deleting the assets that held those names: readers see all the renames or
+  // none (e.g. a renewed manifest and its signature, never one without the other). Invalid
+  // when an id is not a served asset of the release, or a name or id appears twice, or an
+  // unavailable asset holds a name.
+  struct AssetRename {
+    uint64_t asset_id;
+    std::string name;
+  };
+  ReleasePtr swap_assets(std::string_view owner, std::string_view name, uint64_t release_id,
+                         const std::vector<AssetRename>& renames);
   // Also deletes an unavailable asset (listed, but its file was missing or damaged).
   void delete_asset(std::string_view owner, std::string_view name, uint64_t asset_id);
   // Deletes a kept tag: NotFound when no such tag, Invalid while a published release carries it.

@@ -2,11 +2,12 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <iostream>
+#include <string>
 #include <memory>
 
 #include "commands.hpp"
+#include "server_options.hpp"
 #include "vt132/host/error.hpp"
 #include "vt132/host/publisher.hpp"
 
@@ -16,13 +17,20 @@ namespace {
 
 struct PublishOptions {
   std::string dir;
-  std::string api = "https://api.github.com";
-  std::string repo;
-  std::string token_env = "GITHUB_TOKEN";
-  std::string cacert;
+  ServerOptions server;
   bool draft = false;
   bool replace = false;
+  bool yes = false;
+  bool allow_unsigned = false;
 };
+
+// A y/N question on the terminal; anything but y or yes is no.
+bool ask(const std::string& question) {
+  std::cerr << question << " [y/N] " << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  return answer == "y" || answer == "Y" || answer == "yes";
+}
 
 // A one-line bar redrawn in place on a terminal; nothing per chunk otherwise.
 void draw_progress(const std::string& asset, uint64_t sent, uint64_t total) {
@@ -40,17 +48,21 @@ void add_publish_command(CLI::App& app, CommandContext&) {
   auto opts = std::make_shared<PublishOptions>();
   CLI::App* cmd = app.add_subcommand("publish", "Publish a release directory to GitHub or a vt132-ota-server");
   cmd->add_option("DIR", opts->dir, "Release directory made by `create`")->required();
-  cmd->add_option("--api", opts->api, "API base URL")->capture_default_str();
-  cmd->add_option("--repo", opts->repo, "OWNER/NAME (default: the one recorded by create --repo)");
-  cmd->add_option("--token-env", opts->token_env, "Environment variable holding the API token")->capture_default_str();
-  cmd->add_option("--cacert", opts->cacert, "CA certificate to trust (a local server's ca.pem)");
+  add_server_options(cmd, opts->server, "OWNER/NAME (default: the one recorded by create --repo)");
   cmd->add_flag("--draft", opts->draft, "Upload everything but leave the release a draft");
   cmd->add_flag("--replace", opts->replace,
                 "Replace assets whose content differs from the local files (the new one is uploaded first)");
+  cmd->add_flag("--yes", opts->yes, "With --replace: replace assets of a published release without asking");
+  cmd->add_flag("--allow-unsigned", opts->allow_unsigned,
+                "Publish an unsigned release although the latest release is signed");
   cmd->footer(
       "Creates the release as a draft, uploads each asset (skipping those already there with the same\n"
       "digest), then publishes it. Re-running after an interruption finishes the job. An asset with\n"
-      "different content under the same name is refused unless --replace.\n"
+      "different content under the same name is refused unless --replace; on a published release\n"
+      "--replace shows both digests, refuses an image of another version, and asks (on a terminal)\n"
+      "or needs --yes. An unsigned release is refused while the latest one is signed (devices that\n"
+      "require signatures would be stuck) unless --allow-unsigned. Warns when the latest release's\n"
+      "manifest expires within 30 days (see `vt132-release renew`).\n"
       "Examples:\n"
       "  GITHUB_TOKEN=... vt132-release publish dist/V1.8.0 --repo thehighnibble/vt132\n"
       "  VT132_TOKEN=... vt132-release publish dist/V1.8.0 --api https://updates.lan:8443/api/v3 \\\n"
@@ -58,17 +70,17 @@ void add_publish_command(CLI::App& app, CommandContext&) {
   cmd->callback([opts] {
     host::PublishRequest req;
     req.dir = opts->dir;
-    req.api_url = opts->api;
-    req.repo = opts->repo;
-    req.ca_file = opts->cacert;
+    req.api_url = opts->server.api;
+    req.repo = opts->server.repo;
+    req.ca_file = opts->server.cacert;
     req.draft = opts->draft;
     req.replace = opts->replace;
-    const char* token = std::getenv(opts->token_env.c_str());
-    if (token == nullptr || *token == '\0') {
-      throw host::Error("no token: set the environment variable " + opts->token_env + " (or name another with --token-env)");
-    }
-    req.token = token;
+    req.yes = opts->yes;
+    req.allow_unsigned = opts->allow_unsigned;
+    if (isatty(STDIN_FILENO)) req.confirm = ask;
+    req.token = token_from(opts->server, true);
     req.say = [](const std::string& line) { std::cout << line << std::endl; };
+    req.warn = [](const std::string& line) { std::cerr << line << std::endl; };
     if (isatty(STDERR_FILENO)) req.progress = draw_progress;
     const host::PublishResult r = host::publish_release(req);
     std::cout << (r.published ? "published" : "left as draft") << ": release id " << r.release_id << ", "

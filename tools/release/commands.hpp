@@ -19,5 +19,8 @@ void add_publish_command(CLI::App& app, CommandContext& ctx);
 void add_partitions_command(CLI::App& app, CommandContext& ctx);
 void add_factory_command(CLI::App& app, CommandContext& ctx);
 void add_delta_command(CLI::App& app, CommandContext& ctx);
+void add_renew_command(CLI::App& app, CommandContext& ctx);
+void add_yank_command(CLI::App& app, CommandContext& ctx);
+void add_status_command(CLI::App& app, CommandContext& ctx);
 
 }  // namespace vt132::release

@@ -61,6 +61,9 @@ int main(int argc, char** argv) {
   vt132::release::add_partitions_command(app, ctx);
   vt132::release::add_factory_command(app, ctx);
   vt132::release::add_delta_command(app, ctx);
+  vt132::release::add_renew_command(app, ctx);
+  vt132::release::add_yank_command(app, ctx);
+  vt132::release::add_status_command(app, ctx);
 
   if (unknown_command(app, argc, argv)) return 2;
   try {

@@ -63,8 +63,14 @@ class GitHubClient {
   nlohmann::json upload(const std::string& upload_url_template, const std::string& name,
                         const std::string& content_type, const std::string& bytes, const Progress& progress);
 
+  // The bytes of a release asset, from its API "url" (absolute), as GitHub documents it:
+  // Accept: application/octet-stream, following up to 3 redirects (to a storage host, which
+  // never gets the token). Error when the answer is not 200 or exceeds `max_bytes`.
+  std::string download(const std::string& asset_api_url, size_t max_bytes);
+
  private:
-  httplib::Client& client_for(const std::string& origin);
+  // `binary`: a separate connection whose requests accept application/octet-stream.
+  httplib::Client& client_for(const std::string& origin, bool binary = false);
   bool may_send_token(const std::string& origin) const;
   nlohmann::json request(const std::string& method, const std::string& path, const nlohmann::json* body,
                          bool allow_404);

@@ -17,7 +17,15 @@ struct PublishRequest {
   std::string ca_file;  // trust this CA (a local server's); empty: the system's roots
   bool draft = false;   // leave it as a draft
   bool replace = false; // delete and re-upload assets whose content differs
+  // Replacing assets of a published release needs `yes` or a `confirm` answering true; the
+  // image may be replaced only by one of the same version.
+  bool yes = false;
+  std::function<bool(const std::string& question)> confirm;
+  // Publish an unsigned release although the latest release is signed.
+  bool allow_unsigned = false;
+  int64_t now = 0;  // unix seconds, for the expiry warning; 0 = the current time
   std::function<void(const std::string& line)> say;
+  std::function<void(const std::string& line)> warn;  // problems that do not stop the publication
   std::function<void(const std::string& asset, uint64_t sent, uint64_t total)> progress;
 };
 

@@ -68,6 +68,11 @@ struct ReleaseSummary {
 // Throws Error with a message a maintainer can act on; on error nothing is left in `out`.
 ReleaseSummary create_release(const ReleaseRequest& request);
 
+// How long a manifest may stay valid: `create --expires` and `renew --expires`.
+constexpr int kMaxExpiresDays = 3650;
+// Error unless 1 <= days <= kMaxExpiresDays.
+void check_expires_days(int days);
+
 // OWNER/NAME as GitHub allows them (letters, digits, '-', '_', '.'; no "." or ".." parts).
 bool valid_repo_name(const std::string& repo);
 // A release asset name that is also a safe file name: [A-Za-z0-9._+-], 1..64, not dot-only.

@@ -189,6 +189,48 @@ TEST_SUITE("server_storage") {
     CHECK(s.release_by_id("vt132", "firmware", id)->assets.empty());
   }
 
+  TEST_CASE("swap_assets renames staged assets over the old ones in one write, and survives a restart") {
+    TempDir dir;
+    uint64_t id = 0;
+    uint64_t old_sig = 0;
+    {
+      Store s(dir.path());
+      id = s.create_release("vt132", "firmware", fields("V1.0.0"), "ci")->id;
+      upload(s, id, "m.json", "old manifest");
+      old_sig = upload(s, id, "m.sig", "old sig").asset.id;
+      const uint64_t new_m = upload(s, id, "m.json.renewing", "new manifest").asset.id;
+      const uint64_t new_s = upload(s, id, "m.sig.renewing", "new sig").asset.id;
+      const uint64_t g = s.generation();
+      const ReleasePtr r = s.swap_assets("vt132", "firmware", id, {{new_m, "m.json"}, {new_s, "m.sig"}});
+      CHECK(s.generation() == g + 1);  // one write: readers see both renames or neither
+      REQUIRE(r->assets.size() == 2);
+      CHECK(r->find_asset("m.json")->id == new_m);
+      CHECK(r->find_asset("m.sig")->id == new_s);
+    }
+    Store s(dir.path());
+    const ReleasePtr r = s.release_by_id("vt132", "firmware", id);
+    REQUIRE(r->find_asset("m.json") != nullptr);
+    CHECK(std::string(r->find_asset("m.json")->blob->data(), r->find_asset("m.json")->blob->size()) == "new manifest");
+    CHECK(std::string(r->find_asset("m.sig")->blob->data(), r->find_asset("m.sig")->blob->size()) == "new sig");
+    CHECK(r->find_asset(old_sig) == nullptr);
+  }
+
+  TEST_CASE("swap_assets refuses an asset of another release, a repeated name and an unknown release") {
+    TempDir dir;
+    Store s(dir.path());
+    const uint64_t a = s.create_release("vt132", "firmware", fields("V1.0.0"), "ci")->id;
+    const uint64_t b = s.create_release("vt132", "firmware", fields("V1.1.0"), "ci")->id;
+    const uint64_t in_a = upload(s, a, "x.bin", "x").asset.id;
+    const uint64_t in_b = upload(s, b, "y.bin", "y").asset.id;
+    const uint64_t in_b2 = upload(s, b, "z.bin", "z").asset.id;
+    CHECK(error_kind([&] { s.swap_assets("vt132", "firmware", b, {{in_a, "x.bin"}}); }) == StoreError::Invalid);
+    CHECK(error_kind([&] { s.swap_assets("vt132", "firmware", b, {{in_b, "n"}, {in_b2, "n"}}); }) ==
+          StoreError::Invalid);
+    CHECK(error_kind([&] { s.swap_assets("vt132", "firmware", b, {{in_b, "../x"}}); }) == StoreError::Invalid);
+    CHECK(error_kind([&] { s.swap_assets("vt132", "firmware", 999, {{in_b, "n"}}); }) == StoreError::NotFound);
+    CHECK(s.release_by_id("vt132", "firmware", b)->find_asset("y.bin") != nullptr);
+  }
+
   TEST_CASE("every write bumps the generation that response caches key on") {
     TempDir dir;
     Store s(dir.path());
