@@ -19,11 +19,12 @@
 #include <spdlog/spdlog.h>
 
 #include "connection_budget.hpp"
+#include "inbox.hpp"
+#include "install_hints.hpp"
 #include "names.hpp"
 #include "route.hpp"
 #include "service.hpp"
 #include "tls.hpp"
-#include "vt132/host/certs.hpp"
 #include "vt132/host/error.hpp"
 #include "vt132/host/hex.hpp"
 #include "worker_pool.hpp"
@@ -304,18 +305,12 @@ int run_server(const ServerConfig& config) {
                  config.http_listen);
   }
 
-  const std::string host = lan_host(https);
-  const std::string repo = config.repo.empty() ? "OWNER/REPO" : config.repo;
   spdlog::info("HTTPS on {} (TLS 1.2/1.3), data in {}", config.listen, config.data_dir.string());
-  if (!tls.ca.empty()) {
-    if (tls.created_now) spdlog::info("created a local CA and server certificate in {}", tls.ca.parent_path().string());
-    spdlog::info("CA certificate to trust: {}", tls.ca.string());
-    spdlog::info("CA public key SHA-256 pin: {}", host::ca_pin_sha256(tls.ca));
-  }
-  spdlog::info("on a VT132, type: AT+U=https://{}:{}/repos/{}/releases/latest", host, https.port, repo);
-  if (http && !config.repo.empty()) {
-    spdlog::info("older firmware: http://{}:{}/VT132.bin", lan_host(*http), http->port);
-  }
+  if (tls.created_now) spdlog::info("created a local CA and server certificate in {}", tls.ca.parent_path().string());
+  const InstallTarget target = install_target(config);
+  for (const std::string& line : install_lines(target)) spdlog::info("{}", line);
+  // Releases from `vt132-ota-server add`, published while we run (inbox.hpp).
+  InboxWatcher inbox(store, config.data_dir, InboxContext{config.repo, target});
 
   std::thread https_thread([&] { https_server->listen_after_bind(); });
   std::thread http_thread;

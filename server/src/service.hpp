@@ -57,6 +57,10 @@ class Service {
   // their releases and tags as 404. (GET /repos/{o}/{r} answers for any name: see api.cpp.)
   std::optional<Repo> existing_repo(std::string_view owner, std::string_view name) const;
   Metrics& metrics() { return metrics_; }
+  // The 404 message when OWNER/NAME has no latest release to serve: names the repository and
+  // the command that fills it, or, for a repository this server does not have, the ones it
+  // has (a device typing the wrong name sees why).
+  std::string no_release_message(std::string_view owner, std::string_view name) const;
 
  private:
   struct Auth {
