@@ -61,17 +61,28 @@ struct LoadedImage {
   std::string previous_version;
 };
 
-LoadedImage load_image(const ReleaseRequest& r) {
-  LoadedImage img;
-  img.bytes = read_file(r.image, kMaxImageFileSize);
+core::ImagePolicy image_policy(const ReleaseRequest& r) {
   core::ImagePolicy policy;
   uint16_t chip = 0;
   if (!core::chip_id_from_name(r.chip.c_str(), chip)) throw Error("unknown chip \"" + printable(r.chip) + "\" (known: " + core::known_chip_names() + ")");
   policy.expected_chip = chip;
   policy.max_size = r.max_size;
-  img.report = examine_image(img.bytes, policy);
+  return policy;
+}
+
+// The image as a device would check it (what `verify` checks, with the request's chip and size).
+LoadedImage read_checked_image(const ReleaseRequest& r) {
+  LoadedImage img;
+  img.bytes = read_file(r.image, kMaxImageFileSize);
+  img.report = examine_image(img.bytes, image_policy(r));
   if (!img.report.valid()) throw Error(r.image.string() + ": " + img.report.problem_text());
   img.previous_version = img.report.info.app.version;
+  return img;
+}
+
+LoadedImage load_image(const ReleaseRequest& r) {
+  LoadedImage img = read_checked_image(r);
+  const core::ImagePolicy policy = image_policy(r);
   if (r.stamp && img.previous_version != r.tag) {
     if (r.tag.size() >= core::kAppVersionFieldSize) {
       throw Error("tag " + r.tag + " does not fit the image's 31-character version field");
@@ -267,6 +278,10 @@ bool valid_repo_name(const std::string& repo) { return names::valid_full_name(re
 // and short enough for the manifest's fixed-size field on the device.
 bool valid_asset_name(const std::string& name) {
   return names::valid_asset_name(name) && name.size() <= core::kMaxManifestString;
+}
+
+std::string checked_image_version(const ReleaseRequest& request) {
+  return read_checked_image(request).report.info.app.version;
 }
 
 ReleaseSummary create_release(const ReleaseRequest& request) {

@@ -321,7 +321,8 @@ void Service::api_get(const httplib::Request& req, httplib::Response& res, const
     ResponseCache::Entry fresh;
     const int status = api_get_json(req, route, base, see_drafts, format, fresh);
     if (status != 200) {
-      send_error(res, status, "Not Found");
+      const bool no_latest = route.kind == RouteKind::ReleaseLatest && status == 404;
+      send_error(res, status, no_latest ? no_release_message(route.owner, route.repo) : "Not Found");
       return;
     }
     fresh.etag = body_etag(fresh.body);

@@ -36,13 +36,15 @@ DataLock::DataLock(const std::filesystem::path& data_dir) {
   }
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     const int code = errno;
-    const std::string message =
-        code == EWOULDBLOCK
-            ? "the data directory " + data_dir.string() + " is in use by another vt132-ota-server (pid " +
-                  holder_pid(fd_) + "); stop that one first, or give this one another --data"
-            : "cannot lock " + file.string() + ": " + std::strerror(code);
+    if (code == EWOULDBLOCK) {
+      const std::string message = "the data directory " + data_dir.string() +
+                                  " is in use by another vt132-ota-server (pid " + holder_pid(fd_) +
+                                  "); stop that one first, or give this one another --data";
+      ::close(fd_);
+      throw DataDirInUse(message, code);
+    }
     ::close(fd_);
-    throw host::FileError(message, code);
+    throw host::FileError("cannot lock " + file.string() + ": " + std::strerror(code), code);
   }
   const std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {

@@ -23,7 +23,8 @@ void Service::download(const httplib::Request& req, httplib::Response& res, cons
   std::string owner(route.owner), repo(route.repo);
   if (route.kind == RouteKind::RootAsset) {
     if (repo_owner_.empty()) {
-      send_error(res, 404, "Not Found");
+      send_error(res, 404, "This server serves /" + std::string(route.name) +
+                               " only when started with --repo OWNER/NAME (its latest release's asset)");
       return;
     }
     owner = repo_owner_;
@@ -33,6 +34,10 @@ void Service::download(const httplib::Request& req, httplib::Response& res, cons
                                                                 : store_.latest(owner, repo);
   const std::optional<Repo> found = store_.find_repo(owner, repo);
   const Asset* asset = release ? release->find_asset(route.name) : nullptr;
+  if (!release && route.kind != RouteKind::Download) {
+    send_error(res, 404, no_release_message(owner, repo));
+    return;
+  }
   if (!release || release->draft || !found || asset == nullptr) {
     send_error(res, 404, "Not Found");
     return;

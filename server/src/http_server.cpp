@@ -20,6 +20,8 @@
 
 #include "ca_certificate.hpp"
 #include "connection_budget.hpp"
+#include "inbox.hpp"
+#include "install_hints.hpp"
 #include "mirror.hpp"
 #include "names.hpp"
 #include "route.hpp"
@@ -306,18 +308,12 @@ int run_server(const ServerConfig& config) {
                  config.http_listen);
   }
 
-  const std::string host = lan_host(https);
-  const std::string repo = config.repo.empty() ? "OWNER/REPO" : config.repo;
   spdlog::info("HTTPS on {} (TLS 1.2/1.3), data in {}", config.listen, config.data_dir.string());
-  if (service.ca()) {
-    if (tls.created_now) spdlog::info("created a local CA and server certificate in {}", tls.ca.parent_path().string());
-    spdlog::info("CA certificate to trust: {}", tls.ca.string());
-    spdlog::info("CA public key SHA-256 pin: {}", service.ca()->pin_sha256);
-  }
-  spdlog::info("on a VT132, type: AT+U=https://{}:{}/repos/{}/releases/latest", host, https.port, repo);
-  if (http && !config.repo.empty()) {
-    spdlog::info("older firmware: http://{}:{}/VT132.bin", lan_host(*http), http->port);
-  }
+  if (tls.created_now) spdlog::info("created a local CA and server certificate in {}", tls.ca.parent_path().string());
+  const InstallTarget target = install_target(config);
+  for (const std::string& line : install_lines(target)) spdlog::info("{}", line);
+  // Releases from `vt132-ota-server add`, published while we run (inbox.hpp).
+  InboxWatcher inbox(store, config.data_dir, InboxContext{config.repo, target});
 
   // --mirror: started once the listeners are bound, so what is here is served meanwhile.
   MirrorStatus mirror_status;

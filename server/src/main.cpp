@@ -5,7 +5,9 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "add_command.hpp"
 #include "config.hpp"
+#include "data_owner.hpp"
 #include "http_server.hpp"
 #include "names.hpp"
 #include "storage.hpp"
@@ -18,6 +20,7 @@ using vt132::server::ServerConfig;
 
 void add_server_options(CLI::App& app, ServerConfig& c) {
   app.set_config("--config", "", "Read options from this TOML/INI file (keys are the long option names)");
+  // Required: from the command line or the --config file (data = "...").
   app.add_option("--data", c.data_dir, "Data directory: releases, tokens, TLS files")->required();
   app.add_option("--listen", c.listen, "HTTPS address:port")->capture_default_str();
   app.add_option("--http-listen", c.http_listen, "Also serve plain HTTP here (older firmware only)");
@@ -81,6 +84,23 @@ void add_mirror_options(CLI::App& app, ServerConfig& c) {
       ->capture_default_str();
 }
 
+CLI::App* add_add_command(CLI::App& app, vt132::server::AddOptions& o) {
+  CLI::App* add = app.add_subcommand("add", "Publish an image (e.g. a downloaded VT132.bin) as the latest release");
+  add->add_option("IMAGE", o.image, "The app image; checked as `vt132-release verify` does")->required();
+  add->add_option("--tag", o.tag, "Release tag; must equal the version inside the image (default: that version)");
+  add->add_option("--repo", o.repo, "OWNER/NAME to publish in (default: the server's --repo or config file repo)");
+  add->add_option("--notes", o.notes, "Release notes file (Markdown, UTF-8)");
+  add->add_option("--key", o.key, "ECDSA P-256 private key (vt132-release keygen) to sign the manifest");
+  add->footer(
+      "Usage: vt132-ota-server add IMAGE --data DIR [--tag TAG] [--repo OWNER/NAME] [--notes FILE] [--key KEY]\n"
+      "(--data and --config as for the server; run as the data directory's owner, or as root).\n"
+      "Makes the release as `vt132-release create` does (manifest, signature with --key, SHA256SUMS)\n"
+      "and publishes it as the latest: through the running server, which serves it at once, or\n"
+      "directly when no server runs on DIR. Then prints the AT+U= lines that install it.\n"
+      "Example: sudo vt132-ota-server --config /etc/vt132-ota-server.toml add VT132.bin");
+  return add;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -95,7 +115,8 @@ int main(int argc, char** argv) {
   add_mirror_options(app, config);
   app.footer(
       "First start: vt132-ota-server --data /var/lib/vt132-ota --repo OWNER/NAME\n"
-      "  makes a local CA in DATA/tls and prints its pin and the AT+U= command for a VT132.\n"
+      "  makes a local CA in DATA/tls and prints its pin and the AT+U= commands for a VT132.\n"
+      "Publish an image: vt132-ota-server add VT132.bin --data DIR [--repo OWNER/NAME] [--key KEY]\n"
       "Tokens for publishing: vt132-ota-server --data DIR token create NAME [--repo OWNER/NAME]\n"
       "Memory ceiling under load or attack: about 24 MB + listeners x max-threads x\n"
       "  (32 x max-request-head + 256 KiB): 216 MB with the defaults for HTTPS alone, 408 MB\n"
@@ -113,13 +134,21 @@ int main(int argc, char** argv) {
   CLI::App* revoke = token->add_subcommand("revoke", "Delete a token");
   revoke->add_option("name", token_name, "Name of the token")->required();
 
+  vt132::server::AddOptions add_options;
+  CLI::App* add = add_add_command(app, add_options);
+
   try {
     app.parse(argc, argv);
     spdlog::set_level(spdlog::level::from_str(config.log_level));
     // A mirror serves what it follows at /{asset}; a bad --mirror is reported as itself later.
     if (config.repo.empty() && vt132::server::valid_full_name(config.mirror)) config.repo = config.mirror;
+    if (add->parsed()) {
+      vt132::server::run_add(config, add_options, std::cout);
+      return 0;
+    }
     if (token->parsed()) {
       std::filesystem::create_directories(config.data_dir);
+      vt132::server::act_as_data_owner(config.data_dir);  // tokens.json must stay the server's
       vt132::server::TokenStore tokens(config.data_dir / "tokens.json");
       if (create->parsed()) {
         std::cout << tokens.create(token_name, token_repos) << "\n";

@@ -104,6 +104,22 @@ std::optional<Repo> Service::existing_repo(std::string_view owner, std::string_v
   return std::nullopt;
 }
 
+std::string Service::no_release_message(std::string_view owner, std::string_view name) const {
+  const std::string full = std::string(owner) + "/" + std::string(name);
+  const std::string fill = "on the server, run: vt132-ota-server add VT132.bin --data DIR";
+  if (existing_repo(owner, name)) return "No release of " + full + " to serve yet; " + fill;
+  constexpr size_t kNamed = 5;  // enough to spot a typo, bounded for a big server
+  std::string known;
+  const std::vector<Repo> repos = store_.repos();
+  for (size_t i = 0; i < repos.size() && i < kNamed; ++i) {
+    known += (known.empty() ? "" : ", ") + repos[i].owner + "/" + repos[i].name;
+  }
+  if (repos.size() > kNamed) known += ", ...";
+  if (known.empty() && !repo_owner_.empty()) known = repo_owner_ + "/" + repo_name_;
+  if (known.empty()) return "No repository " + full + " on this server yet; " + fill + " --repo " + full;
+  return "No repository " + full + " on this server (it has " + known + ")";
+}
+
 Service::Auth Service::authenticate(const httplib::Request& req, const Route& route) {
   Auth auth;
   if (!req.has_header("Authorization")) return auth;

@@ -63,6 +63,10 @@ class Service {
   // Set before serving.
   void set_ca(std::optional<CaCertificate> ca) { ca_ = std::move(ca); }
   const std::optional<CaCertificate>& ca() const { return ca_; }
+  // The 404 message when OWNER/NAME has no latest release to serve: names the repository and
+  // the command that fills it, or, for a repository this server does not have, the ones it
+  // has (a device typing the wrong name sees why).
+  std::string no_release_message(std::string_view owner, std::string_view name) const;
 
  private:
   struct Auth {

@@ -4,7 +4,9 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 
 #include <nlohmann/json.hpp>
@@ -86,6 +88,13 @@ std::vector<TokenInfo> TokenStore::load() const {
       if (t.contains("repos")) info.repos = t.at("repos").get<std::vector<std::string>>();
       out.push_back(std::move(info));
     }
+  } catch (const host::FileError& e) {
+    // The usual cause: `token create` run by another user (before it kept the owner).
+    const std::string fix = e.code() == EACCES ? "; it must belong to the user the server runs as (uid " +
+                                                     std::to_string(::geteuid()) + "): chown it to the owner of " +
+                                                     file_.parent_path().string()
+                                               : "";
+    throw TokenFileError("cannot read the token file " + file_.string() + ": " + e.what() + fix);
   } catch (const std::exception& e) {
     throw TokenFileError("cannot read the token file " + file_.string() + ": " + e.what());
   }

@@ -1,17 +1,18 @@
 # A simulated VT132 for shell tests: source after harness.sh and ota_server.sh, with $BIN set.
 #   setup_device                  a signing key (keys/release.pem) and a factory-fresh
-#                                 device flash (device.bin) running V1.0.0
+#                                 device flash ($FLASH, default device.bin) running V1.0.0
+#                                 (v100.bin); files already made are kept
 #   device [sim flags] -- LINE... types LINEs at vt132-sim and prints its answers; the
 #                                 sim trusts the test server's CA. DEVICE_CLOCK="+400d"
 #                                 runs it with its clock moved (faketime), as a device
 #                                 that knows the time then
 
 setup_device() {
-  "$BIN/vt132-release" keygen --out keys/release.pem >/dev/null
-  "$BIN/vt132-mkimage" --bootloader --size 24K -o bl.bin >/dev/null
-  "$BIN/vt132-mkimage" --version V1.0.0 --size 1100K -o v100.bin >/dev/null
-  "$BIN/vt132-release" factory --bootloader bl.bin --app v100.bin -o factory.bin >/dev/null
-  "$BIN/vt132-sim" --flash device.bin --init factory.bin </dev/null >/dev/null 2>&1
+  [ -f keys/release.pem ] || "$BIN/vt132-release" keygen --out keys/release.pem >/dev/null
+  [ -f bl.bin ] || "$BIN/vt132-mkimage" --bootloader --size 24K -o bl.bin >/dev/null
+  [ -f v100.bin ] || "$BIN/vt132-mkimage" --version V1.0.0 --size 1100K -o v100.bin >/dev/null
+  [ -f factory.bin ] || "$BIN/vt132-release" factory --bootloader bl.bin --app v100.bin -o factory.bin >/dev/null
+  "$BIN/vt132-sim" --flash "${FLASH:-device.bin}" --init factory.bin </dev/null >/dev/null 2>&1
 }
 
 # Types lines at the simulated VT132, each one only after the answer to the one before (a
@@ -23,7 +24,7 @@ device() {  # [sim flags] -- LINE...
   shift
   # Only the wall clock moves: timeouts keep measuring real time.
   [ -n "${DEVICE_CLOCK:-}" ] && clock=(env FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "$DEVICE_CLOCK")
-  coproc SIM { "${clock[@]}" timeout 120 "$BIN/vt132-sim" --flash device.bin --ca data/tls/ca.pem "${flags[@]}" 2>sim.err; }
+  coproc SIM { "${clock[@]}" timeout 120 "$BIN/vt132-sim" --flash "${FLASH:-device.bin}" --ca data/tls/ca.pem "${flags[@]}" 2>sim.err; }
   local in=${SIM[1]} out=${SIM[0]} pid=$SIM_PID line answer
   for line in "$@"; do
     printf '%s\r' "$line" >&"$in"

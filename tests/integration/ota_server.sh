@@ -3,28 +3,39 @@
 #                                       $url, $api, $server_pid, exports VT132_TOKEN; the
 #                                       test's EXIT trap stops it; ACCESS_LOG=true makes
 #                                       it log every request to server.log; CACERT names
-#                                       the CA to reach it by (default data/tls/ca.pem)
+#                                       the CA to reach it by (default data/tls/ca.pem);
+#                                       SERVER_UID=N runs it as that user (and group) N
+#   serving PORT PID                    waits until the server PID answers /healthz over
+#                                       HTTPS on PORT (with $CACERT or ./data's CA); false if it ends
 #   publish_dir DIR [publish flags]     vt132-release publish DIR to that server
 repo=thehighnibble/vt132
+
+serving() {
+  local port=$1 pid=$2
+  for _ in $(seq 1 100); do
+    curl -sf --cacert "${CACERT:-data/tls/ca.pem}" "https://127.0.0.1:$port/healthz" >/dev/null 2>&1 && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
 
 start_server() {
   export VT132_TOKEN
   VT132_TOKEN=$("$BIN/vt132-ota-server" --data data token create test 2>/dev/null | tail -1)
+  local as=()
+  [ -z "${SERVER_UID:-}" ] || as=(setpriv --reuid="$SERVER_UID" --regid="$SERVER_UID" --clear-groups)
   local port ready=0
   for _ in 1 2 3 4 5; do
     port=$((20000 + RANDOM % 30000))
-    "$BIN/vt132-ota-server" --data data --listen "127.0.0.1:$port" --tls-name 127.0.0.1 --access-log "${ACCESS_LOG:-false}" \
-      --repo "$repo" "$@" >server.log 2>&1 &
+    "${as[@]}" "$BIN/vt132-ota-server" --data data --listen "127.0.0.1:$port" --tls-name 127.0.0.1 \
+      --access-log "${ACCESS_LOG:-false}" --repo "$repo" "$@" >server.log 2>&1 &
     server_pid=$!
     trap 'kill $server_pid 2>/dev/null; wait $server_pid 2>/dev/null' EXIT
-    for _ in $(seq 1 50); do
-      if curl -sf --cacert "${CACERT:-data/tls/ca.pem}" "https://127.0.0.1:$port/healthz" >/dev/null 2>&1; then
-        ready=1
-        break 2
-      fi
-      kill -0 "$server_pid" 2>/dev/null || break
-      sleep 0.1
-    done
+    if serving "$port" "$server_pid"; then
+      ready=1
+      break
+    fi
     kill "$server_pid" 2>/dev/null
   done
   [ "$ready" -eq 1 ] || fail "vt132-ota-server did not start: $(tail -3 server.log)"

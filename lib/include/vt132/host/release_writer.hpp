@@ -73,6 +73,11 @@ constexpr int kMaxExpiresDays = 3650;
 // Error unless 1 <= days <= kMaxExpiresDays.
 void check_expires_days(int days);
 
+// The version inside `request.image`, checked as create_release checks it (the image's
+// structure and hashes, `chip`, `max_size`); Error naming the first problem otherwise. For
+// callers that take the tag from the image (`vt132-ota-server add`).
+std::string checked_image_version(const ReleaseRequest& request);
+
 // OWNER/NAME as GitHub allows them (letters, digits, '-', '_', '.'; no "." or ".." parts).
 bool valid_repo_name(const std::string& repo);
 // A release asset name that is also a safe file name: [A-Za-z0-9._+-], 1..64, not dot-only.
