@@ -38,6 +38,8 @@ struct ServerConfig {
   int shutdown_grace_s = 20;            // in-flight requests get this long after SIGTERM
   std::string log_level = "info";
   bool access_log = true;
+  // The devices list (devices.hpp): off, no device id or client address is stored.
+  bool device_log = true;
 };
 
 struct HostPort {

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <ctime>
 
+#include "devices_view.hpp"
 #include "names.hpp"
 
 namespace vt132::server {
@@ -172,9 +174,16 @@ BaseUrls Service::base_urls(const httplib::Request& req, bool secure) const {
   return BaseUrls{std::string(secure ? "https://" : "http://") + host};
 }
 
+void Service::note_client(const httplib::Request& req) {
+  if (devices_) devices_->seen(ClientFacts{req.remote_addr, req.get_header_value("User-Agent"), std::time(nullptr)});
+}
+
 void Service::handle(const httplib::Request& req, httplib::Response& res, bool secure) {
   const Route route = parse_route(req.path);
   const bool get = req.method == "GET" || req.method == "HEAD";
+  const bool download_route = route.kind == RouteKind::Download || route.kind == RouteKind::LatestDownload ||
+                              route.kind == RouteKind::RootAsset;
+  if (!download_route) note_client(req);
   switch (route.kind) {
     case RouteKind::Healthz:
       if (!get) break;
@@ -184,7 +193,17 @@ void Service::handle(const httplib::Request& req, httplib::Response& res, bool s
     case RouteKind::Metrics:
       if (!get) break;
       res.status = 200;
-      res.set_content(metrics_.render(store_.quarantine().moved().size()), "text/plain; version=0.0.4");
+      res.set_content(metrics_.render(store_.quarantine().moved().size()) + (devices_ ? devices_->metrics_text() : ""),
+                      "text/plain; version=0.0.4");
+      return;
+    case RouteKind::DevicesPage:
+      if (!get) break;
+      res.status = 200;
+      res.set_content(devices_page_html(devices_), "text/html; charset=utf-8");
+      return;
+    case RouteKind::DevicesApi:
+      if (!get) break;
+      send_json(res, 200, devices_json(devices_));
       return;
     case RouteKind::Home:
     case RouteKind::RepoPage:

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config.hpp"
+#include "devices.hpp"
 #include "github_json.hpp"
 #include "metrics.hpp"
 #include "route.hpp"
@@ -57,6 +58,9 @@ class Service {
   // their releases and tags as 404. (GET /repos/{o}/{r} answers for any name: see api.cpp.)
   std::optional<Repo> existing_repo(std::string_view owner, std::string_view name) const;
   Metrics& metrics() { return metrics_; }
+  // The devices list (devices.hpp); nullptr (the default) with --no-device-log. Set before
+  // serving; it must outlive the service.
+  void set_devices(Devices* devices) { devices_ = devices; }
 
  private:
   struct Auth {
@@ -102,6 +106,9 @@ class Service {
   void page(const httplib::Request& req, httplib::Response& res, const Route& route, bool secure);
   void release_page(httplib::Response& res, const Route& route, const BaseUrls& base);
 
+  // The devices list: every request but an asset download (serve_asset records those).
+  void note_client(const httplib::Request& req);
+
   // graphql.cpp
   void graphql(httplib::Response& res, const BaseUrls& base, const Auth& auth, const std::string& body);
 
@@ -109,6 +116,7 @@ class Service {
   Store& store_;
   TokenStore& tokens_;
   Metrics& metrics_;
+  Devices* devices_ = nullptr;
   ResponseCache cache_;
   std::string repo_owner_;  // from --repo
   std::string repo_name_;
