@@ -71,7 +71,6 @@ test_two_boards_update_and_the_list_says_which_one_rolled_back() {
 test_stock_firmware_is_listed_by_address_with_its_bytes_and_resumed_ranges() {
   local http_port=$((40000 + RANDOM % 20000))
   start_server --http-listen "127.0.0.1:$http_port"
-  setup_device
   release V1.1.0
   local size
   size=$(stat -c %s img-V1.1.0.bin)
@@ -106,7 +105,6 @@ test_with_no_device_log_no_id_or_address_is_stored() {
 
 test_the_list_is_written_within_seconds_and_survives_a_kill_and_a_restart() {
   start_server
-  setup_device
   release V1.1.0
   curl -sf -A "curl-as-stock" --cacert data/tls/ca.pem "$url/$repo/releases/latest/download/VT132.bin" -o /dev/null
   # Written by the background writer, not by the request and not at shutdown.
