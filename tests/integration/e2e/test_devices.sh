@@ -66,6 +66,9 @@ test_two_boards_update_and_the_list_says_which_one_rolled_back() {
   expect_contains "$metrics" 'vt132_devices_seen{kind="vt132"} 2'
   expect_contains "$metrics" 'vt132_devices_last_update{outcome="updated"} 1'
   expect_contains "$metrics" 'vt132_devices_last_update{outcome="failed or rolled back"} 1'
+  # A board's MAC can also be given; a malformed one is a usage error.
+  expect_contains "$(device --mac 24:0a:c4:12:34:56 -- "AT+W#")" "24:0a:c4:12:34:56"
+  expect_status 2 "$BIN/vt132-sim" --flash device.bin --mac 24:0a:c4:12:34 </dev/null
 }
 
 test_stock_firmware_is_listed_by_address_with_its_bytes_and_resumed_ranges() {
