@@ -108,7 +108,8 @@ TEST_SUITE("server_devices") {
     const std::string ua = agent("cccccccc", "V1.0.0");
     download(d, ua, "V1.1.0", "VT132.bin", 1000, 0, 100, 1);
     download(d, ua, "V1.1.0", "VT132.bin", 1000, 500, 500, 2);
-    const DeviceRecord* r = find(d.list(), "id:cccccccc");
+    const std::vector<DeviceRecord> list = d.list();
+    const DeviceRecord* r = find(list, "id:cccccccc");
     CHECK(r->download->main_asset()->bytes_served == 600);
     CHECK(!r->download->main_asset()->complete());
     CHECK(r->outcome == UpdateOutcome::Downloading);
