@@ -18,6 +18,8 @@ if [ ! -x "$kit/check.sh" ]; then
   exit 3
 fi
 kit=$(cd "$kit" && pwd)
+# The kit's own check.sh reads ESPIDF_KIT as its inner kit/ directory: not ours.
+unset ESPIDF_KIT
 if ! command -v "${CXX_RISCV:-riscv64-unknown-elf-g++}" >/dev/null; then
   echo "check-espidf: riscv64-unknown-elf-g++ missing (scripts/setup.sh installs gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf)" >&2
   exit 1

@@ -2,6 +2,9 @@
 // Answered with 200 directly (no redirect), single ranges as 206, from the shared memory
 // map of the asset file.
 
+#include <ctime>
+#include <memory>
+
 #include "names.hpp"
 #include "ranges.hpp"
 #include "service.hpp"
@@ -23,6 +26,7 @@ void Service::download(const httplib::Request& req, httplib::Response& res, cons
   std::string owner(route.owner), repo(route.repo);
   if (route.kind == RouteKind::RootAsset) {
     if (repo_owner_.empty()) {
+      note_client(req);
       send_error(res, 404, "This server serves /" + std::string(route.name) +
                                " only when started with --repo OWNER/NAME (its latest release's asset)");
       return;
@@ -35,10 +39,12 @@ void Service::download(const httplib::Request& req, httplib::Response& res, cons
   const std::optional<Repo> found = store_.find_repo(owner, repo);
   const Asset* asset = release ? release->find_asset(route.name) : nullptr;
   if (!release && route.kind != RouteKind::Download) {
+    note_client(req);
     send_error(res, 404, no_release_message(owner, repo));
     return;
   }
   if (!release || release->draft || !found || asset == nullptr) {
+    note_client(req);
     send_error(res, 404, "Not Found");
     return;
   }
@@ -54,6 +60,7 @@ void Service::serve_asset(const httplib::Request& req, httplib::Response& res, c
   res.set_header("Last-Modified", http_date(asset.created_at));
   res.set_header("Content-Disposition", "attachment; filename=" + asset.name);
   if (etag_matches(req, etag)) {
+    note_client(req);
     res.status = 304;
     return;
   }
@@ -62,6 +69,7 @@ void Service::serve_asset(const httplib::Request& req, httplib::Response& res, c
   const bool if_range_ok = !req.has_header("If-Range") || req.get_header_value("If-Range") == etag;
   if (req.has_header("Range") && if_range_ok) range = decide_range(req.get_header_value("Range"), size);
   if (range.kind == RangeDecision::Unsatisfiable) {
+    note_client(req);
     res.status = 416;
     res.set_header("Content-Range", "bytes */" + std::to_string(size));
     return;
@@ -78,22 +86,42 @@ void Service::serve_asset(const httplib::Request& req, httplib::Response& res, c
     res.status = 200;
   }
   if (req.method == "GET" && first == 0) metrics_.count_download(repo.owner, repo.name, release.tag_name, asset.id);
+  if (length == 0 || req.method != "GET") note_client(req);
   if (length == 0) {
     res.set_content("", "application/octet-stream");
     return;
   }
   std::shared_ptr<const Blob> blob = asset.blob;
   Metrics* metrics = &metrics_;
+  // The devices list learns how far this response got when it ends.
+  struct DeviceFetch {
+    Devices* devices = nullptr;
+    std::string key, repo, tag, asset;
+    uint64_t size = 0, first = 0, sent = 0;
+  };
+  auto fetch = std::make_shared<DeviceFetch>();
+  if (devices_ && req.method == "GET") {
+    *fetch = DeviceFetch{devices_, "", repo.owner + "/" + repo.name, release.tag_name, asset.name, size, first, 0};
+    fetch->key = devices_->fetch_started(ClientFacts{req.remote_addr, req.get_header_value("User-Agent"), std::time(nullptr)},
+                                         AssetFetch{fetch->repo, fetch->tag, fetch->asset, size, first});
+  }
   metrics->downloads_in_progress().fetch_add(1);
   res.set_content_provider(
       static_cast<size_t>(length), "application/octet-stream",
-      [blob, first, metrics](size_t offset, size_t remaining, httplib::DataSink& sink) {
+      [blob, first, metrics, fetch](size_t offset, size_t remaining, httplib::DataSink& sink) {
         const size_t n = std::min(remaining, kWriteChunk);
         if (!sink.write(blob->data() + first + offset, n)) return false;
         metrics->add_bytes_sent(n);
+        fetch->sent += n;
         return true;
       },
-      [metrics](bool) { metrics->downloads_in_progress().fetch_sub(1); });
+      [metrics, fetch](bool) {
+        metrics->downloads_in_progress().fetch_sub(1);
+        if (fetch->devices) {
+          fetch->devices->fetched(fetch->key, AssetFetch{fetch->repo, fetch->tag, fetch->asset, fetch->size, fetch->first},
+                                  fetch->sent, std::time(nullptr));
+        }
+      });
 }
 
 }  // namespace vt132::server

@@ -23,6 +23,7 @@
 #include "inbox.hpp"
 #include "install_hints.hpp"
 #include "mirror.hpp"
+#include "devices.hpp"
 #include "names.hpp"
 #include "route.hpp"
 #include "service.hpp"
@@ -289,7 +290,15 @@ int run_server(const ServerConfig& config) {
   Store store(config.data_dir);
   TokenStore tokens(config.data_dir / "tokens.json");
   Metrics metrics;
+  // Declared before the listeners so it outlives every response that reports to it; its
+  // destructor writes what changed since the last write.
+  std::unique_ptr<Devices> devices;
+  if (config.device_log) {
+    devices = std::make_unique<Devices>(
+        Devices::Options{config.data_dir / "store" / "devices.json", config.data_dir / "store"});
+  }
   Service service(config, store, tokens, metrics);
+  service.set_devices(devices.get());
 
   const TlsFiles tls = ensure_tls_files(config, certificate_names(config, https));
   service.set_ca(load_ca_certificate(tls.ca));
@@ -351,6 +360,7 @@ int run_server(const ServerConfig& config) {
   if (http_server) http_server->stop();
   https_thread.join();
   if (http_thread.joinable()) http_thread.join();
+  if (devices) devices->flush();
   spdlog::info("stopped");
   return 0;
 }

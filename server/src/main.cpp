@@ -61,6 +61,11 @@ void add_server_options(CLI::App& app, ServerConfig& c) {
       ->capture_default_str();
   app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error")->capture_default_str();
   app.add_option("--access-log", c.access_log, "One log line per request (true/false)")->capture_default_str();
+  app.add_flag("--device-log,!--no-device-log", c.device_log,
+               "Keep the devices list (/devices): per device id, or per address for stock firmware, what it "
+               "reported and downloaded, in DATA/store/devices.json. --no-device-log (config: device-log = false) "
+               "stores no device ids or addresses at all")
+      ->capture_default_str();
 }
 
 void add_mirror_options(CLI::App& app, ServerConfig& c) {

@@ -108,6 +108,8 @@ const char* route_name(RouteKind kind) {
     case RouteKind::Healthz: return "healthz";
     case RouteKind::Metrics: return "metrics";
     case RouteKind::CaCert: return "ca_cert";
+    case RouteKind::DevicesPage: return "devices_page";
+    case RouteKind::DevicesApi: return "devices_api";
     case RouteKind::GraphQL: return "graphql";
     case RouteKind::ApiRoot: return "api_root";
     case RouteKind::User: return "user";
@@ -161,6 +163,8 @@ Route parse_route(std::string_view path) {
       r.kind = RouteKind::Metrics;
     } else if (s[0] == "ca.pem") {
       r.kind = RouteKind::CaCert;
+    } else if (s[0] == "devices") {
+      r.kind = RouteKind::DevicesPage;
     } else if (const Route call = parse_root_call(s[0]); call.kind != RouteKind::NotFound) {
       return call;
     } else if (stored_asset_name(s[0])) {
@@ -177,6 +181,10 @@ Route parse_route(std::string_view path) {
     }
     if ((s[1] == "v3" || s[1] == "uploads") && s.count > 2 && s[2] == "repos") return parse_api(s, 3);
     if (s[1] == "v3" && s.count == 3) return parse_root_call(s[2]);
+    if (s[1] == "v3" && s.count == 4 && s[2] == "vt132" && s[3] == "devices") {
+      r.kind = RouteKind::DevicesApi;
+      return r;
+    }
     return not_found();
   }
   // Browser-style paths: /{o}/{r}[/releases[/download/{tag}/{name} | /latest/download/{name}]]

@@ -14,6 +14,8 @@ enum class RouteKind {
   Healthz,         // /healthz
   Metrics,         // /metrics
   CaCert,          // /ca.pem: the CA the server generated (ca_certificate.hpp)
+  DevicesPage,     // /devices                           HTML (devices_view.hpp)
+  DevicesApi,      // /api/v3/vt132/devices              JSON
   GraphQL,         // /api/graphql
   ApiRoot,         // /api/v3 and /api/v3/: GitHub's root object of URL templates
   User,            // {api}/user: who the token is
@@ -33,7 +35,7 @@ enum class RouteKind {
   ReleasePage,     // /{o}/{r}/releases/tag/{tag}         HTML (a release's html_url)
   LatestPage,      // /{o}/{r}/releases/latest            HTML
   RootAsset,       // /{name}: the --repo's latest asset (older firmware's /VT132.bin);
-                   // "user", "rate_limit", "healthz", "metrics" and "ca.pem" are taken by the routes above
+                   // "user", "rate_limit", "healthz", "metrics", "ca.pem" and "devices" are taken by the routes above
 };
 
 // The name used in logs and metric labels.

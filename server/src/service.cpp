@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <ctime>
 
+#include "devices_view.hpp"
 #include "names.hpp"
 
 namespace vt132::server {
@@ -81,9 +83,13 @@ void ResponseCache::put(const std::string& key, uint64_t generation, Entry entry
 
 namespace {
 
-// The public keys the pages check release signatures with. The server has no option for
-// them yet, so the pages say "key not checked by this server".
-std::vector<host::VerifyKey> trusted_keys(const ServerConfig&) { return {}; }
+// The public keys the pages check release signatures with: --trust-key, the key a mirror
+// also requires. Without it the pages say "key not checked by this server".
+std::vector<host::VerifyKey> trusted_keys(const ServerConfig& config) {
+  std::vector<host::VerifyKey> keys;
+  if (!config.trust_key.empty()) keys.emplace_back(config.trust_key);
+  return keys;
+}
 
 }  // namespace
 
@@ -196,9 +202,16 @@ BaseUrls Service::base_urls(const httplib::Request& req, bool secure) const {
   return BaseUrls{std::string(secure ? "https://" : "http://") + host};
 }
 
+void Service::note_client(const httplib::Request& req) {
+  if (devices_) devices_->seen(ClientFacts{req.remote_addr, req.get_header_value("User-Agent"), std::time(nullptr)});
+}
+
 void Service::handle(const httplib::Request& req, httplib::Response& res, bool secure) {
   const Route route = parse_route(req.path);
   const bool get = req.method == "GET" || req.method == "HEAD";
+  const bool download_route = route.kind == RouteKind::Download || route.kind == RouteKind::LatestDownload ||
+                              route.kind == RouteKind::RootAsset;
+  if (!download_route) note_client(req);
   switch (route.kind) {
     case RouteKind::Healthz:
       if (!get) break;
@@ -208,7 +221,17 @@ void Service::handle(const httplib::Request& req, httplib::Response& res, bool s
     case RouteKind::Metrics:
       if (!get) break;
       res.status = 200;
-      res.set_content(metrics_.render(store_.quarantine().moved().size()), "text/plain; version=0.0.4");
+      res.set_content(metrics_.render(store_.quarantine().moved().size()) + (devices_ ? devices_->metrics_text() : ""),
+                      "text/plain; version=0.0.4");
+      return;
+    case RouteKind::DevicesPage:
+      if (!get) break;
+      res.status = 200;
+      res.set_content(devices_page_html(devices_), "text/html; charset=utf-8");
+      return;
+    case RouteKind::DevicesApi:
+      if (!get) break;
+      send_json(res, 200, devices_json(devices_));
       return;
     case RouteKind::CaCert:
       if (!get) break;

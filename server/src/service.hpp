@@ -12,6 +12,7 @@
 
 #include "ca_certificate.hpp"
 #include "config.hpp"
+#include "devices.hpp"
 #include "github_json.hpp"
 #include "metrics.hpp"
 #include "release_view.hpp"
@@ -67,6 +68,9 @@ class Service {
   // the command that fills it, or, for a repository this server does not have, the ones it
   // has (a device typing the wrong name sees why).
   std::string no_release_message(std::string_view owner, std::string_view name) const;
+  // The devices list (devices.hpp); nullptr (the default) with --no-device-log. Set before
+  // serving; it must outlive the service.
+  void set_devices(Devices* devices) { devices_ = devices; }
 
  private:
   struct Auth {
@@ -116,6 +120,9 @@ class Service {
   std::string mirror_status_html() const;
   std::string devices_seen_html() const;
 
+  // The devices list: every request but an asset download (serve_asset records those).
+  void note_client(const httplib::Request& req);
+
   // graphql.cpp
   void graphql(httplib::Response& res, const BaseUrls& base, const Auth& auth, const std::string& body);
 
@@ -123,6 +130,7 @@ class Service {
   Store& store_;
   TokenStore& tokens_;
   Metrics& metrics_;
+  Devices* devices_ = nullptr;
   ResponseCache cache_;
   ReleaseViewCache views_;  // the pages' notes HTML and signing facts per release
   std::optional<CaCertificate> ca_;

@@ -56,7 +56,7 @@ struct NoWifi : port::Wifi {
   void leave() override {}
   port::WifiStatus status() override { return port::WifiStatus::Idle; }
   void ip_address(char out[16]) override { std::strcpy(out, "0.0.0.0"); }
-  void mac_address(char out[18]) override { std::strcpy(out, "24:0a:c4:00:00:00"); }
+  void mac(uint8_t out[6]) override { std::memset(out, 0, 6); }
 };
 
 struct NoNetwork : port::Network {

@@ -2,6 +2,8 @@
 #   setup_device                  a signing key (keys/release.pem) and a factory-fresh
 #                                 device flash ($FLASH, default device.bin) running V1.0.0
 #                                 (v100.bin); files already made are kept
+#   release TAG [create flags]    make and publish a release of a fresh image
+#   latest                        the release JSON URL of $repo on the server
 #   device [sim flags] -- LINE... types LINEs at vt132-sim and prints its answers; the
 #                                 sim trusts the test server's CA. DEVICE_CLOCK="+400d"
 #                                 runs it with its clock moved (faketime), as a device
@@ -38,3 +40,13 @@ device() {  # [sim flags] -- LINE...
   cat <&"$out"
   wait "$pid"
 }
+
+release() {  # TAG [create flags]: make and publish a release of a fresh image
+  local tag=$1
+  shift
+  "$BIN/vt132-mkimage" --version "$tag" --size 1100K --seed $RANDOM -o "img-$tag.bin" >/dev/null
+  "$BIN/vt132-release" create --image "img-$tag.bin" --tag "$tag" --repo "$repo" --out "rel-$tag" "$@" >/dev/null
+  publish_dir "rel-$tag" >/dev/null || fail "publish $tag failed"
+}
+
+latest() { echo "$url/repos/$repo/releases/latest"; }

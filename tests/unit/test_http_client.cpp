@@ -67,7 +67,25 @@ TEST_SUITE("http_client") {
     CHECK(read_all(c, last) == "{\"a\":\"bc\"}\n");
     CHECK(last == 0);
     c.close();
-    CHECK(net.requests[0].rfind("GET /x HTTP/1.1\r\nHost: h:8080\r\n", 0) == 0);
+    CHECK(net.requests[0] ==
+          "GET /x HTTP/1.1\r\nHost: h:8080\r\nUser-Agent: VT132\r\nAccept: */*\r\nConnection: close\r\n\r\n");
+  }
+
+  TEST_CASE("every request, redirects and ranges included, carries the User-Agent it was given") {
+    ScriptedNet net;
+    net.responses = {"HTTP/1.1 302 Found\r\nLocation: /img\r\nContent-Length: 0\r\n\r\n",
+                     "HTTP/1.1 206 Partial\r\nContent-Range: bytes 7-9/10\r\nContent-Length: 3\r\n\r\nabc"};
+    Client c(net, 1000);
+    const char* ua = "VT132/V1.0.0 (esp32; id=0123abcd; slot=app0; state=valid)";
+    c.set_user_agent(ua);
+    HttpResponse r;
+    REQUIRE(c.get("http://h/x", 7, r) == HttpError::Ok);
+    c.close();
+    REQUIRE(net.requests.size() == 2);
+    CHECK(net.requests[0] == "GET /x HTTP/1.1\r\nHost: h\r\nUser-Agent: " + std::string(ua) +
+                                 "\r\nAccept: */*\r\nRange: bytes=7-\r\nConnection: close\r\n\r\n");
+    CHECK(net.requests[1] == "GET /img HTTP/1.1\r\nHost: h\r\nUser-Agent: " + std::string(ua) +
+                                 "\r\nAccept: */*\r\nRange: bytes=7-\r\nConnection: close\r\n\r\n");
   }
 
   TEST_CASE("chunked bodies are decoded") {

@@ -114,10 +114,11 @@ void EspWifi::ip_address(char out[16]) {
   esp_ip4addr_ntoa(&info.ip, out, 16);
 }
 
-void EspWifi::mac_address(char out[18]) {
-  uint8_t mac[6] = {};
-  esp_read_mac(mac, ESP_MAC_WIFI_STA);
-  std::snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+void EspWifi::mac(uint8_t out[6]) {
+  // The station MAC is derived from the factory base MAC in eFuse; that one, if it cannot be.
+  if (esp_read_mac(out, ESP_MAC_WIFI_STA) == ESP_OK) return;
+  if (esp_efuse_mac_get_default(out) == ESP_OK) return;
+  std::memset(out, 0, 6);
 }
 
 }  // namespace vt132::espport

@@ -25,7 +25,7 @@ class EspWifi final : public core::port::Wifi {
   void leave() override;
   core::port::WifiStatus status() override { return status_.load(); }
   void ip_address(char out[16]) override;
-  void mac_address(char out[18]) override;
+  void mac(uint8_t out[6]) override;
 
  private:
   static void on_event(void* self, esp_event_base_t base, int32_t id, void* data);

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -34,7 +35,26 @@ void HostWifi::ip_address(char out[16]) {
   std::snprintf(out, 16, "%s", status_ == core::port::WifiStatus::Connected ? "127.0.0.1" : "0.0.0.0");
 }
 
-void HostWifi::mac_address(char out[18]) { std::snprintf(out, 18, "24:0a:c4:13:20:01"); }
+void HostWifi::mac(uint8_t out[6]) { std::memcpy(out, mac_.data(), mac_.size()); }
+
+bool sim_mac(const std::string& text, const std::string& flash_path, std::array<uint8_t, 6>& out) {
+  if (!text.empty()) {
+    unsigned b[6];
+    char end = 0;
+    if (std::sscanf(text.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &end) != 6 ||
+        text.size() != 17) {
+      return false;
+    }
+    for (size_t i = 0; i < 6; ++i) out[i] = static_cast<uint8_t>(b[i]);
+    return true;
+  }
+  std::error_code ec;
+  const std::string path = std::filesystem::absolute(flash_path, ec).lexically_normal().string();
+  const core::Sha256Digest d = core::Sha256::of(reinterpret_cast<const uint8_t*>(path.data()), path.size());
+  // Espressif's OUI, as a real VT132's ESP32 has, and three bytes that name the file.
+  out = {0x24, 0x0a, 0xc4, d[0], d[1], d[2]};
+  return true;
+}
 
 FileSecureCounter::FileSecureCounter(std::string path) : path_(std::move(path)) {
   std::ifstream in(path_);

@@ -37,6 +37,9 @@ int main(int argc, char** argv) {
   app.add_option("--deadline-base", o.transfer.deadline_base_ms, "OTA: see --deadline-rate, in ms")
       ->capture_default_str();
   app.add_option("--asset-name", o.asset_name, "image asset name in releases (default VT132.bin)");
+  app.add_option("--mac", o.mac,
+                 "the board's Wi-Fi MAC, e.g. 24:0a:c4:12:34:56 (default: derived from the --flash path, so "
+                 "each flash file is its own board)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -93,6 +93,11 @@ int run_simulator(const SimOptions& o) {
     std::printf("%s\n", serial.slave_path().c_str());
     std::fflush(stdout);
   }
+  std::array<uint8_t, 6> mac{};
+  if (!sim_mac(o.mac, o.flash, mac)) {
+    std::fprintf(stderr, "vt132-sim: --mac \"%s\" is not six hex pairs like 24:0a:c4:12:34:56\n", o.mac.c_str());
+    return 2;
+  }
   HostClock clock;
   MallocAllocator malloc_heap;
   core::CountingAllocator heap(malloc_heap);
@@ -120,7 +125,7 @@ int run_simulator(const SimOptions& o) {
     core::boot::FlashOtaSlots slots(flash, table, efuse, boot);
     // Network and Wi-Fi state do not survive a reset.
     HostNetwork net(o.ca_files);
-    HostWifi wifi(o.wifi_fail);
+    HostWifi wifi(o.wifi_fail, mac);
     const core::ModemPorts ports{serial, clock, settings, wifi, net, slots, efuse, verifier.get(), heap};
     core::ModemConfig config;
     config.image_asset_name = o.asset_name.c_str();

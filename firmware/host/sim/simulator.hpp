@@ -26,6 +26,7 @@ struct SimOptions {
   uint32_t net_timeout_ms = 10000;
   core::TransferLimits transfer;  // the firmware's defaults unless set
   std::string asset_name = "VT132.bin";
+  std::string mac;            // "24:0a:c4:..."; default: derived from the flash file's path
 };
 
 int run_simulator(const SimOptions& options);

@@ -7,17 +7,6 @@ source "$(dirname "$0")/../device.sh"
 : "${BIN:?BIN must name the folder with the vt132 programs}"
 : "${REPO_ROOT:?REPO_ROOT must name the source tree}"
 
-# A release for TAG, published to the test server.
-release() {  # TAG [create flags]: make and publish a release of a fresh image
-  local tag=$1
-  shift
-  "$BIN/vt132-mkimage" --version "$tag" --size 1100K --seed $RANDOM -o "img-$tag.bin" >/dev/null
-  "$BIN/vt132-release" create --image "img-$tag.bin" --tag "$tag" --repo "$repo" --out "rel-$tag" "$@" >/dev/null
-  publish_dir "rel-$tag" >/dev/null || fail "publish $tag failed"
-}
-
-latest() { echo "$url/repos/$repo/releases/latest"; }
-
 test_the_readme_main_command_updates_a_device_through_the_local_server() {
   local out_file=run.out
   VT132_SKIP_SETUP=1 VT132_BUILD_DIR="$(dirname "$BIN")" VT132_DEMO_EXIT=1 VT132_DEMO_DIR="$PWD/demo" \

@@ -110,6 +110,9 @@ Modem::Result Modem::update_query() {
   OtaConfig config = ota_config();
   config.url = url;
   config.allow_prerelease = prerelease;
+  char user_agent[kMaxUserAgent + 1];
+  device_user_agent(ports_.slots, ports_.wifi, user_agent);
+  config.user_agent = user_agent;
   const OtaResult r = ota_query(ota_ports(), config, query_);
   if (!r.ok()) {
     update_failed(r);
@@ -133,6 +136,9 @@ Modem::Result Modem::update_install(bool force) {
   if (!wifi_up()) return Result::NoDialtone;
   OtaConfig config = ota_config();
   config.query = &query_;
+  char user_agent[kMaxUserAgent + 1];
+  device_user_agent(ports_.slots, ports_.wifi, user_agent);
+  config.user_agent = user_agent;
   config.on_progress = &Modem::on_progress;
   config.on_patch_failed = &Modem::on_patch_failed;
   config.progress_user = this;

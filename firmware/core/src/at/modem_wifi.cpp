@@ -1,4 +1,5 @@
 // AT+W commands. The credentials are stored at once (as on the device), not with AT&W.
+#include <cstdio>
 #include <cstring>
 
 #include "vt132/core/at/modem.hpp"
@@ -64,9 +65,11 @@ Modem::Result Modem::wifi_command(const char*& p) {
       return Result::Ok;
     }
     case '#': {
-      char mac[18];
-      ports_.wifi.mac_address(mac);
-      info(mac);
+      uint8_t mac[6];
+      ports_.wifi.mac(mac);
+      char text[18];
+      std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+      info(text);
       return Result::Ok;
     }
     default: return Result::Error;

@@ -120,9 +120,8 @@ HttpError HttpClient::request(const Url& u, uint64_t range_from) {
   if (range_from > 0) {
     std::snprintf(range, sizeof range, "Range: bytes=%llu-\r\n", static_cast<unsigned long long>(range_from));
   }
-  const char* parts[] = {"GET ", u.path, " HTTP/1.1\r\nHost: ", host,
-                         "\r\nUser-Agent: VT132-OTA\r\nAccept: */*\r\n", range,
-                         "Connection: close\r\n\r\n"};
+  const char* parts[] = {"GET ",        u.path, " HTTP/1.1\r\nHost: ",  host, "\r\nUser-Agent: ",
+                         user_agent_,   "\r\nAccept: */*\r\n", range, "Connection: close\r\n\r\n"};
   for (const char* part : parts) {
     if (!stream_->write(reinterpret_cast<const uint8_t*>(part), std::strlen(part))) return HttpError::Closed;
   }

@@ -16,6 +16,7 @@ struct QueryWork {
       : heap(ports.heap), guard(ports.clock, c.transfer), http(ports.net, ports.clock, c.timeout_ms, rx, sizeof rx),
         scanner(c.image_asset_name, c.allow_prerelease) {
     http.set_guard(&guard);
+    http.set_user_agent(c.user_agent);
   }
   CountingAllocator& heap;
   uint8_t rx[1024];  // what one network read takes: a document is read through, not kept

@@ -1,5 +1,6 @@
 #include "vt132/core/ota/ota_update.hpp"
 
+#include <cstdio>
 #include <cstring>
 
 #include "http_errors.hpp"
@@ -61,9 +62,14 @@ struct OtaUpdate::Work {
       : owner_ports(ports), config(c), slot(s), guard(ports.clock, c.transfer), http(ports.net, ports.clock, c.timeout_ms, rx, rx_size),
         image(slot_policy(s)) {
     http.set_guard(&guard);
+    if (c.user_agent) {
+      std::snprintf(user_agent, sizeof user_agent, "%s", c.user_agent);
+      http.set_user_agent(user_agent);
+    }
   }
   const OtaPorts& owner_ports;  // the handle's own, which outlives the work: for the applier's callbacks
-  OtaConfig config;  // its url and query pointers are not used after begin
+  OtaConfig config;  // its url, query and user_agent pointers are not used after begin
+  char user_agent[kMaxUserAgent + 1] = {};  // the config's, for every request of the update
   OtaQuery query;
   port::Slot slot;
   port::Slot running_slot;

@@ -50,6 +50,9 @@ TEST_SUITE("server_route") {
     CHECK(parse_route("/healthz").kind == RouteKind::Healthz);
     CHECK(parse_route("/metrics").kind == RouteKind::Metrics);
     CHECK(parse_route("/ca.pem").kind == RouteKind::CaCert);
+    CHECK(parse_route("/devices").kind == RouteKind::DevicesPage);
+    CHECK(parse_route("/api/v3/vt132/devices").kind == RouteKind::DevicesApi);
+    CHECK(parse_route("/api/v3/vt132/devices/x").kind == RouteKind::NotFound);
     CHECK(parse_route("/api/graphql").kind == RouteKind::GraphQL);
     CHECK(parse_route("/vt132/firmware").kind == RouteKind::RepoPage);
     CHECK(parse_route("/vt132/firmware/releases").kind == RouteKind::RepoPage);

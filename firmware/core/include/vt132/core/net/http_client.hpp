@@ -62,6 +62,9 @@ class HttpClient {
   // Every byte received from now on is accounted to `guard` (nullptr: only the per-read
   // timeout applies). The guard must outlive the client's use of it.
   void set_guard(TransferGuard* guard) { guard_ = guard; }
+  // The User-Agent of every request from now on (ota/user_agent.hpp; nullptr: "VT132"). The
+  // text must outlive the client's use of it and hold no CR or LF.
+  void set_user_agent(const char* user_agent) { user_agent_ = user_agent ? user_agent : "VT132"; }
   // GETs url (following redirects); with range_from > 0 asks for "bytes=range_from-".
   // A redirect never leaves https for http (Insecure).
   // On Ok the headers of the final response are in `out` and the body can be read.
@@ -94,6 +97,7 @@ class HttpClient {
   port::Clock& clock_;
   uint32_t timeout_ms_;
   TransferGuard* guard_ = nullptr;
+  const char* user_agent_ = "VT132";
   port::Stream* stream_ = nullptr;
   HttpError error_ = HttpError::Ok;
   char url_[kMaxUrlLength + 1] = {};

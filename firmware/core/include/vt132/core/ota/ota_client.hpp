@@ -14,6 +14,7 @@
 #include "vt132/core/net/transfer_guard.hpp"
 #include "vt132/core/net/url.hpp"
 #include "vt132/core/ota/release_scanner.hpp"
+#include "vt132/core/ota/user_agent.hpp"
 #include "vt132/core/port/network.hpp"
 #include "vt132/core/port/ota_slots.hpp"
 #include "vt132/core/port/system.hpp"
@@ -96,6 +97,9 @@ struct OtaConfig {
   // release up again. Must be valid().
   const OtaQuery* query = nullptr;
   const char* image_asset_name = "VT132.bin";
+  // What every request says the device is (ota/user_agent.hpp: device_user_agent); nullptr:
+  // "VT132". Only read during the call it is given to: an update keeps its own copy.
+  const char* user_agent = nullptr;
   bool allow_prerelease = false;
   // Signatures are required exactly when OtaPorts::verifier is given.
 

@@ -41,7 +41,7 @@
 //
 // Memory. Working memory is taken from ports.heap at begin and given back by finish(),
 // abort() or the destructor: one block for the work state (kWorkBytes, sizeof measured in
-// docs/architecture.md: 8.0 KiB on a 32-bit MCU) and one receive buffer of
+// docs/architecture.md: 8.1 KiB on a 32-bit MCU) and one receive buffer of
 // config.rx_buffer_size (1 KiB by default); an install by patch also takes the applier's
 // 4,032 bytes while the patch is applied. A begin without a query also runs ota_query
 // first, which holds its own ~6 KiB only for that lookup (plus a 1.8 KiB OtaQuery). The

@@ -37,7 +37,9 @@ class Wifi {
   virtual void leave() = 0;
   virtual WifiStatus status() = 0;
   virtual void ip_address(char out[16]) = 0;   // "0.0.0.0" when not joined
-  virtual void mac_address(char out[18]) = 0;  // "24:0a:c4:..."
+  // The station MAC (esp_read_mac(ESP_MAC_WIFI_STA)): AT+W# shows it, and the User-Agent
+  // carries a hash of it as the device's id (ota/user_agent.hpp).
+  virtual void mac(uint8_t out[6]) = 0;
 };
 
 // The anti-rollback floor (the secure_version eFuse): it only ever goes up.
