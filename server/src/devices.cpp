@@ -271,8 +271,23 @@ void Devices::seen(const ClientFacts& client) {
   judge_outcome(d, "", "");
 }
 
+namespace {
+
+// An image asset name, as stock firmware downloads: "VT132.bin" (any case of ".bin").
+bool ends_with_bin(std::string_view name) {
+  if (name.size() < 4) return false;
+  const std::string_view ext = name.substr(name.size() - 4);
+  return ext[0] == '.' && (ext[1] | 0x20) == 'b' && (ext[2] | 0x20) == 'i' && (ext[3] | 0x20) == 'n';
+}
+
+}  // namespace
+
 std::string Devices::fetch_started(const ClientFacts& client, const AssetFetch& f) {
   const std::optional<DeviceAgent> agent = parse_device_agent(client.user_agent);
+  // Stock firmware fetches only the image (VT132.bin). Another client fetching a manifest,
+  // SHA256SUMS or a zip (vt132-release publish reading the latest manifest, a browser) is
+  // not a board.
+  if (!agent && !ends_with_bin(f.asset)) return "";
   const std::string key = agent ? "id:" + agent->id : "address:" + bounded_printable(client.address, kMaxAddress);
   std::lock_guard lock(mutex_);
   DeviceRecord& d = touch(key, client);

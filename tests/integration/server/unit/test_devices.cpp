@@ -132,6 +132,16 @@ TEST_SUITE("server_devices") {
     CHECK(list[0].outcome == UpdateOutcome::Downloaded);
   }
 
+  TEST_CASE("a non-VT132 client fetching a manifest or a zip is not a board; fetching an image is") {
+    TempDir dir;
+    Devices d(options(dir));
+    download(d, "vt132-release", "V1.1.0", "vt132-manifest.json", 280, 0, 280, 1, "10.0.0.7");
+    download(d, "curl/7.88", "V1.1.0", "FIRMWARE.zip", 5000, 0, 5000, 2, "10.0.0.7");
+    CHECK(d.list().empty());
+    download(d, "curl/7.88", "V1.1.0", "VT132.BIN", 1000, 0, 1000, 3, "10.0.0.7");
+    CHECK(d.list().size() == 1);
+  }
+
   TEST_CASE("past its bound the device seen longest ago is evicted") {
     TempDir dir;
     Devices d(options(dir, 3));
