@@ -32,14 +32,10 @@ start_mirror() {
       "$@" >>mirror.log 2>&1 &
     mirror_pid=$!
     trap 'kill $mirror_pid $server_pid ${proxy_pid:-} 2>/dev/null; wait 2>/dev/null' EXIT
-    for _ in $(seq 1 100); do
-      if curl -sf --cacert mirror/tls/ca.pem "https://127.0.0.1:$port/healthz" >/dev/null 2>&1; then
-        murl="https://127.0.0.1:$port"
-        return 0
-      fi
-      kill -0 "$mirror_pid" 2>/dev/null || break
-      sleep 0.05
-    done
+    if CACERT=mirror/tls/ca.pem serving "$port" "$mirror_pid"; then
+      murl="https://127.0.0.1:$port"
+      return 0
+    fi
     kill "$mirror_pid" 2>/dev/null
   done
   fail "mirror did not start: $(tail -3 mirror.log)"
