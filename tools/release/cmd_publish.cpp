@@ -70,15 +70,12 @@ void add_publish_command(CLI::App& app, CommandContext&) {
   cmd->callback([opts] {
     host::PublishRequest req;
     req.dir = opts->dir;
-    req.api_url = opts->server.api;
-    req.repo = opts->server.repo;
-    req.ca_file = opts->server.cacert;
+    set_server_fields(req, opts->server, true);
     req.draft = opts->draft;
     req.replace = opts->replace;
     req.yes = opts->yes;
     req.allow_unsigned = opts->allow_unsigned;
     if (isatty(STDIN_FILENO)) req.confirm = ask;
-    req.token = token_from(opts->server, true);
     req.say = [](const std::string& line) { std::cout << line << std::endl; };
     req.warn = [](const std::string& line) { std::cerr << line << std::endl; };
     if (isatty(STDERR_FILENO)) req.progress = draw_progress;

@@ -44,10 +44,7 @@ void add_renew_command(CLI::App& app, CommandContext&) {
       "      --cacert data/tls/ca.pem");
   cmd->callback([opts] {
     host::RenewRequest req;
-    req.api_url = opts->server.api;
-    req.repo = opts->server.repo;
-    req.token = token_from(opts->server, true);
-    req.ca_file = opts->server.cacert;
+    set_server_fields(req, opts->server, true);
     req.tag = opts->tag;
     req.key = opts->key;
     req.expires_days = opts->expires_days;

@@ -34,10 +34,7 @@ void add_status_command(CLI::App& app, CommandContext& ctx) {
       "  vt132-release status --repo thehighnibble/vt132 --trust-key keys/release.pub.pem");
   cmd->callback([opts, &ctx] {
     host::StatusRequest req;
-    req.api_url = opts->server.api;
-    req.repo = opts->server.repo;
-    req.token = token_from(opts->server, false);
-    req.ca_file = opts->server.cacert;
+    set_server_fields(req, opts->server, false);
     req.trust_key = opts->trust_key;
     const std::vector<host::ReleaseStatusRow> rows = host::release_status(req);
     if (opts->json) {

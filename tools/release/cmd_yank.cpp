@@ -38,10 +38,7 @@ void add_yank_command(CLI::App& app, CommandContext&) {
       "  GITHUB_TOKEN=... vt132-release yank V1.8.0 --reason \"bricks boards rev A\" --repo thehighnibble/vt132");
   cmd->callback([opts] {
     host::YankRequest req;
-    req.api_url = opts->server.api;
-    req.repo = opts->server.repo;
-    req.token = token_from(opts->server, true);
-    req.ca_file = opts->server.cacert;
+    set_server_fields(req, opts->server, true);
     req.tag = opts->tag;
     req.mode = opts->del ? host::YankMode::Delete : opts->draft ? host::YankMode::Draft : host::YankMode::Prerelease;
     req.reason = opts->reason;

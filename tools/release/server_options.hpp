@@ -20,4 +20,14 @@ void add_server_options(CLI::App* cmd, ServerOptions& opts, const char* repo_hel
 // The token from $token_env; Error naming the variable when it is unset and `required`.
 std::string token_from(const ServerOptions& opts, bool required);
 
+// Fills the fields every request to a server has (publish, renew, yank, status): api_url,
+// repo, token and ca_file, from these options.
+template <class Request>
+void set_server_fields(Request& req, const ServerOptions& opts, bool token_required) {
+  req.api_url = opts.api;
+  req.repo = opts.repo;
+  req.token = token_from(opts, token_required);
+  req.ca_file = opts.cacert;
+}
+
 }  // namespace vt132::release
