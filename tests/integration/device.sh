@@ -24,8 +24,7 @@ device() {  # [sim flags] -- LINE...
   local flags=() clock=()
   while [ "$1" != "--" ]; do flags+=("$1"); shift; done
   shift
-  # Only the wall clock moves: timeouts keep measuring real time.
-  [ -n "${DEVICE_CLOCK:-}" ] && clock=(env FAKETIME_DONT_FAKE_MONOTONIC=1 ASAN_OPTIONS="$(faketime_asan_options)" faketime -f "$DEVICE_CLOCK")
+  [ -n "${DEVICE_CLOCK:-}" ] && clock=(with_clock "$DEVICE_CLOCK")
   coproc SIM { "${clock[@]}" timeout 120 "$BIN/vt132-sim" --flash "${FLASH:-device.bin}" --ca data/tls/ca.pem "${flags[@]}" 2>sim.err; }
   local in=${SIM[1]} out=${SIM[0]} pid=$SIM_PID line answer
   for line in "$@"; do
@@ -40,10 +39,6 @@ device() {  # [sim flags] -- LINE...
   cat <&"$out"
   wait "$pid"
 }
-
-# faketime works by LD_PRELOAD, which puts its library before a sanitizer build's ASan
-# runtime; ASan then refuses to start unless told the order is fine.
-faketime_asan_options() { echo "${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"; }
 
 release() {  # TAG [create flags]: make and publish a release of a fresh image
   local tag=$1

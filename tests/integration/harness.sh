@@ -7,6 +7,17 @@ set -uo pipefail
 [ -z "${BIN:-}" ] || BIN=$(cd "$BIN" && pwd)
 FAILURES=0
 
+# with_clock OFFSET CMD...: runs CMD with its wall clock moved by OFFSET (faketime's form,
+# e.g. +1d); monotonic time is left alone, so timeouts keep measuring real time. faketime
+# works by LD_PRELOAD, which puts its library before a sanitizer build's ASan runtime; ASan
+# then refuses to start unless told the order is fine.
+with_clock() {
+  local offset=$1
+  shift
+  env FAKETIME_DONT_FAKE_MONOTONIC=1 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+    faketime -f "$offset" "$@"
+}
+
 fail() {
   echo "    FAIL: $*" >&2
   FAILURES=$((FAILURES + 1))
