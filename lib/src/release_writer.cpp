@@ -8,6 +8,7 @@
 #include "vt132/core/app_image.hpp"
 #include "vt132/core/manifest.hpp"
 #include "vt132/core/version.hpp"
+#include "vt132/host/checksums_file.hpp"
 #include "vt132/host/delta_encoder.hpp"
 #include "vt132/host/error.hpp"
 #include "vt132/host/file_io.hpp"
@@ -161,7 +162,7 @@ std::string checksums_file(const std::vector<ReleaseAsset>& assets) {
   std::vector<ReleaseAsset> sorted = assets;
   std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   std::string out;
-  for (const ReleaseAsset& a : sorted) out += a.sha256_hex + "  " + a.name + "\n";
+  for (const ReleaseAsset& a : sorted) out += checksum_line(a.sha256_hex, a.name);
   return out;
 }
 

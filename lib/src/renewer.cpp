@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "vt132/core/sha256.hpp"
+#include "vt132/host/checksums_file.hpp"
 #include "vt132/host/hex.hpp"
 #include "vt132/host/image_report.hpp"
 #include "vt132/host/manifest_writer.hpp"
@@ -125,33 +126,6 @@ void clear_staged(Context& c, const std::string& release_path) {
   c.release = c.remote.api().get(release_path);
 }
 
-// SHA256SUMS lists the manifest and its signature too: their lines get the new digests, every
-// other line stays byte for byte (a missing line is added).
-std::string renewed_checksums(const std::string& old, const std::string& manifest, const std::string& sig) {
-  std::string out;
-  bool seen_manifest = false;
-  bool seen_sig = false;
-  size_t start = 0;
-  while (start < old.size()) {
-    const size_t end = std::min(old.find('\n', start), old.size());
-    std::string line = old.substr(start, end - start);
-    const size_t sep = line.find("  ");
-    const std::string name = sep == std::string::npos ? "" : line.substr(sep + 2);
-    if (name == kManifestAssetName) {
-      line = sha256_of(manifest) + "  " + name;
-      seen_manifest = true;
-    } else if (name == kSignatureAssetName) {
-      line = sha256_of(sig) + "  " + name;
-      seen_sig = true;
-    }
-    out += line + "\n";
-    start = end + 1;
-  }
-  if (!seen_manifest) out += sha256_of(manifest) + "  " + kManifestAssetName + "\n";
-  if (!seen_sig) out += sha256_of(sig) + "  " + kSignatureAssetName + "\n";
-  return out;
-}
-
 bool server_swaps_in_one_write(GitHubClient& api) {
   try {
     const nlohmann::json root = api.get("/");
@@ -232,9 +206,12 @@ RenewResult renew_release(const RenewRequest& r) {
       {upload_staged(c, kManifestAssetName, "application/json", text), kManifestAssetName},
       {upload_staged(c, kSignatureAssetName, "application/octet-stream", sig_bytes), kSignatureAssetName}};
   if (const nlohmann::json* sums = find_asset(c.assets(), kChecksumsAssetName)) {
-    const std::string old_sums = remote.download(*sums, kMaxChecksumsSize);
-    staged.push_back({upload_staged(c, kChecksumsAssetName, "text/plain", renewed_checksums(old_sums, text, sig_bytes)),
-                      kChecksumsAssetName});
+    // Its lines for the manifest and the signature get the new digests; every other line
+    // stays byte for byte.
+    const std::string sums_text = with_checksums(remote.download(*sums, kMaxChecksumsSize),
+                                                 {{kManifestAssetName, sha256_of(text)},
+                                                  {kSignatureAssetName, sha256_of(sig_bytes)}});
+    staged.push_back({upload_staged(c, kChecksumsAssetName, "text/plain", sums_text), kChecksumsAssetName});
   }
   RenewResult result;
   result.single_write = server_swaps_in_one_write(api);

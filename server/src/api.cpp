@@ -8,6 +8,7 @@
 #include "names.hpp"
 #include "pagination.hpp"
 #include "service.hpp"
+#include "swap_request.hpp"
 #include "vt132/host/error.hpp"
 #include "vt132/host/hex.hpp"
 
@@ -399,25 +400,12 @@ void Service::api_create_release(const httplib::Request&, httplib::Response& res
 
 namespace {
 
-// {"vt132_swap_assets": [{"asset_id": N, "name": NAME}, ...]} (see api_root_json), alone in
-// its request; false (and the 422 sent) when it is anything else.
-bool swap_from(const json& j, std::vector<Store::AssetRename>& out, httplib::Response& res) {
-  constexpr size_t kMaxSwaps = 16;
-  const json& list = j["vt132_swap_assets"];
-  bool ok = j.size() == 1 && list.is_array() && !list.empty() && list.size() <= kMaxSwaps;
-  for (size_t i = 0; ok && i < list.size(); ++i) {
-    const json& x = list[i];
-    ok = x.is_object() && x.size() == 2 && x.contains("asset_id") && x["asset_id"].is_number_unsigned() &&
-         x.contains("name") && x["name"].is_string();
-    if (ok) out.push_back({x["asset_id"].get<uint64_t>(), x["name"].get<std::string>()});
-  }
-  if (!ok) {
-    send_error(res, 422,
-               "Invalid request: vt132_swap_assets must be the only field, a list of 1 to 16 "
-               "{\"asset_id\": N, \"name\": NAME} objects",
-               {{"Release", "invalid", "vt132_swap_assets"}});
-  }
-  return ok;
+// The 422 for a vt132_swap_assets body swap_request() refuses.
+void send_swap_error(httplib::Response& res) {
+  send_error(res, 422,
+             "Invalid request: vt132_swap_assets must be the only field, a list of 1 to " +
+                 std::to_string(kMaxSwapEntries) + " {\"asset_id\": N, \"name\": NAME} objects",
+             {{"Release", "invalid", "vt132_swap_assets"}});
 }
 
 }  // namespace
@@ -428,11 +416,11 @@ void Service::api_update_release(httplib::Response& res, const Route& route, con
   ReleaseFields fields;
   if (!parse_object(body, j, res)) return;
   if (j.contains("vt132_swap_assets")) {
-    std::vector<Store::AssetRename> renames;
-    if (!swap_from(j, renames, res)) return;
+    std::optional<std::vector<AssetRename>> renames = swap_request(j);
+    if (!renames) return send_swap_error(res);
     run_write(res, [&] {
-      for (Store::AssetRename& x : renames) x.name = stored_name(x.name);
-      const ReleasePtr r = store_.swap_assets(route.owner, route.repo, route.id, renames);
+      for (AssetRename& x : *renames) x.name = stored_name(x.name);
+      const ReleasePtr r = store_.swap_assets(route.owner, route.repo, route.id, *renames);
       send_json(res, 200, release_view(base, route.owner, route.repo, *r));
     });
     return;

@@ -80,4 +80,10 @@ struct ReleaseFields {
   MakeLatest make_latest = MakeLatest::Unset;
 };
 
+// One entry of a swap: the asset that is to carry `name` (Store::swap_assets).
+struct AssetRename {
+  uint64_t asset_id;
+  std::string name;
+};
+
 }  // namespace vt132::server

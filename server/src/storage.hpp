@@ -110,10 +110,6 @@ class Store {
   // none (e.g. a renewed manifest and its signature, never one without the other). Invalid
   // when an id is not a served asset of the release, or a name or id appears twice, or an
   // unavailable asset holds a name.
-  struct AssetRename {
-    uint64_t asset_id;
-    std::string name;
-  };
   ReleasePtr swap_assets(std::string_view owner, std::string_view name, uint64_t release_id,
                          const std::vector<AssetRename>& renames);
   // Also deletes an unavailable asset (listed, but its file was missing or damaged).
