@@ -55,7 +55,11 @@ row "delta applier state (no heap) vs 4 KiB" "$(grep -o 'applier [0-9]* bytes of
 row "core .text on Cortex-M4 -Os vs 96 KiB budget" "$(grep -o '\.text [0-9]* bytes' "$log" | awk '{printf "%d bytes = %.2fx", $2, $2/98304}')"
 row "device heap peak vs 16 KiB budget" "$(grep -o 'peak [0-9]* bytes' "$log" | awk '{printf "%d bytes = %.2fx", $2, $2/16384}')"
 if [ "${BENCH_QUICK:-0}" != 1 ]; then
-  row "releases/latest req/s vs nginx (>= 0.5)" "$(grep -o 'releases/latest: .*ratio [0-9.]*' "$log" | awk '{print $NF}')x"
+  med() { grep -o "^$1 ($2): .*median ratio [0-9.]*" "$log" | awk '{print $NF}'; }
+  row "releases/latest req/s vs nginx, -t1 -c32 (0.7)" "$(med releases/latest '-t1 -c32')x (median of 3)"
+  row "releases/latest req/s vs nginx, -t2 -c50 (0.5)" "$(med releases/latest '-t2 -c50')x (median of 3)"
+  row "releases?per_page=100 req/s vs nginx" "$(med releases-list '-t2 -c50')x (median of 3)"
+  row "HTML release page req/s vs nginx" "$(med html-page '-t2 -c50')x (median of 3)"
   row "image throughput vs nginx (>= 0.9)" "$(grep -o 'image 1.1 MB: .*ratio [0-9.]*' "$log" | awk '{print $NF}')x"
   grep -E '^\[.*\] metadata during' "$log" | while read -r line; do
     row "1,000 slow downloads ${line%%]*}]: metadata p99" "$(grep -o 'p99 [0-9.]*ms' <<<"$line") (< 100ms)"

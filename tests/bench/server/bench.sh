@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # vt132-ota-server against nginx (Debian nginx-light), same certificate, same bytes, on
-# loopback, driven by wrk. Prints requests/s for releases/latest and image throughput as
-# ratios to nginx, then a slow-client run: 1,000 concurrent ~50 KB/s downloads while
+# loopback, driven by wrk. Prints requests/s for releases/latest (wrk -t1 -c32 and -t2 -c50),
+# the release list and the HTML page, each the median of 3 ratios from runs alternating ours
+# and nginx, and image throughput, as ratios to nginx; then a slow-client run: 1,000 concurrent ~50 KB/s downloads while
 # metadata latency (p99) and the server's RSS are measured.
 #   tests/bench/server/bench.sh [BUILD_DIR]        (default: build)
 # Run by hand, not by ctest. Every process started here is stopped on exit.
@@ -52,6 +53,9 @@ c -X PATCH "$api/releases/$id" -d '{"draft":false}' >/dev/null
 mkdir -p "$work/www/repos/vt132/firmware/releases" "$work/nginx-tmp"
 curl -sSf --cacert "$ca" "https://127.0.0.1:$port_ours/repos/vt132/firmware/releases/latest" \
   >"$work/www/repos/vt132/firmware/releases/latest"
+curl -sSf --cacert "$ca" "https://127.0.0.1:$port_ours/repos/vt132/firmware/releases?per_page=100" \
+  >"$work/www/releases-list.json"
+curl -sSf --cacert "$ca" "https://127.0.0.1:$port_ours/vt132/firmware" >"$work/www/firmware.html"
 cp "$work/VT132.bin" "$work/www/VT132.bin"
 chmod 755 "$work" && chmod -R a+rX "$work/www"  # nginx workers do not run as root
 cat >"$work/nginx.conf" <<CONF
@@ -72,6 +76,8 @@ http {
     root $work/www;
     default_type application/json;
     location = /VT132.bin { default_type application/octet-stream; }
+    location = /repos/vt132/firmware/releases { alias $work/www/releases-list.json; }
+    location = /vt132/firmware { default_type text/html; alias $work/www/firmware.html; }
   }
 }
 CONF
@@ -96,10 +102,35 @@ bytes_per_s() {  # wrk's "Transfer/sec: 81.23MB" -> bytes
 ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.2f}' if b else 'n/a')" "$1" "$2"; }
 
 meta_path=/repos/vt132/firmware/releases/latest
-echo "bench: ${duration}s per run, wrk -t2, loopback TLS, same certificate (P-256), 2 nginx workers"
-ours_meta=$(run_wrk ours-meta -t2 -c50 -d"${duration}s" "https://127.0.0.1:$port_ours$meta_path" | rps)
-nginx_meta=$(run_wrk nginx-meta -t2 -c50 -d"${duration}s" "https://127.0.0.1:$port_nginx$meta_path" | rps)
-echo "releases/latest: ours $ours_meta req/s, nginx $nginx_meta req/s, ratio $(ratio "$ours_meta" "$nginx_meta") (target >= 0.5)"
+list_path="/repos/vt132/firmware/releases?per_page=100"
+html_path=/vt132/firmware
+# nginx must answer with the very bytes ours does, or the comparison is of different work.
+while read -r path; do
+  curl -sSf --cacert "$ca" "https://127.0.0.1:$port_ours$path" >"$work/check-ours.out"
+  curl -sSf --cacert "$ca" "https://127.0.0.1:$port_nginx$path" >"$work/check-nginx.out"
+  cmp "$work/check-ours.out" "$work/check-nginx.out" ||
+    { echo "bench: nginx's copy of $path differs from what our server returns" >&2; exit 1; }
+done <<<"$meta_path
+$list_path
+$html_path"
+echo "bench: ${duration}s per run, loopback TLS, same certificate (P-256), 2 nginx workers"
+# req/s ratio ours/nginx, 3 runs alternating ours and nginx (a shared machine drifts between
+# runs; alternating spreads the drift over both), printed as the 3 ratios and their median.
+compare_rps() {
+  local label=$1 path=$2 target=$3 i o n ratios=()
+  shift 3
+  for i in 1 2 3; do
+    o=$(run_wrk "ours-${label//\//-}-$i" "$@" -d"${duration}s" "https://127.0.0.1:$port_ours$path" | rps)
+    n=$(run_wrk "nginx-${label//\//-}-$i" "$@" -d"${duration}s" "https://127.0.0.1:$port_nginx$path" | rps)
+    echo "$label run $i: ours $o req/s, nginx $n req/s, ratio $(ratio "$o" "$n")"
+    ratios+=("$(ratio "$o" "$n")")
+  done
+  echo "$label ($*): ratios ${ratios[*]}, median ratio $(printf '%s\n' "${ratios[@]}" | sort -n | sed -n 2p)$target"
+}
+compare_rps releases/latest "$meta_path" " (goal >= 0.7 at -t1)" -t1 -c32
+compare_rps releases/latest "$meta_path" " (target >= 0.5)" -t2 -c50
+compare_rps releases-list "$list_path" "" -t2 -c50
+compare_rps html-page "$html_path" "" -t2 -c50
 ours_img=$(run_wrk ours-img -t2 -c8 -d"${duration}s" "https://127.0.0.1:$port_ours/VT132.bin" | bytes_per_s)
 nginx_img=$(run_wrk nginx-img -t2 -c8 -d"${duration}s" "https://127.0.0.1:$port_nginx/VT132.bin" | bytes_per_s)
 echo "image 1.1 MB: ours $(python3 -c "print(f'{$ours_img/1e6:.0f}')") MB/s, nginx $(python3 -c "print(f'{$nginx_img/1e6:.0f}')") MB/s, ratio $(ratio "$ours_img" "$nginx_img") (target >= 0.9)"
