@@ -295,6 +295,22 @@ TEST_SUITE("server_e2e") {
     CHECK(json::parse(bad_tag->body)["errors"][0]["field"] == "tag_name");
   }
 
+  TEST_CASE("a malformed vt132_swap_assets body is answered 422 naming the field, and the release is unchanged") {
+    ServerProcess s;
+    s.start();
+    publish_v1(s, 64 * 1024);
+    auto cli = s.https();
+    const std::string before = cli->Get(kApi + "/releases/latest")->body;
+    const uint64_t id = json::parse(before)["id"];
+    auto mixed = cli->Patch(kApi + "/releases/" + std::to_string(id), s.auth(),
+                            R"({"vt132_swap_assets":[{"asset_id":1,"name":"a"}],"draft":true})", "application/json");
+    REQUIRE(mixed);
+    CHECK(mixed->status == 422);
+    CHECK(json::parse(mixed->body)["errors"][0]["field"] == "vt132_swap_assets");
+    CHECK(json::parse(mixed->body)["message"].get<std::string>().find("1 to 16") != std::string::npos);
+    CHECK(cli->Get(kApi + "/releases/latest")->body == before);
+  }
+
   TEST_CASE("duplicates: same tag 422 already_exists; same asset bytes succeed, different bytes 422") {
     ServerProcess s;
     s.start();
