@@ -90,11 +90,20 @@ setup_device
 release V1.1.0
 img=$work/img-V1.1.0.bin
 
-run_export() {
-  "$BIN/vt132-ota-server" export --data data --out export --base-url "$base" --repo "$repo"
+stop_server() {
+  kill -TERM "$server_pid"
+  wait "$server_pid"
+  server_pid=
 }
-exported() { run_export && [ -L export ] && [ -d export/ ]; }
-check "vt132-ota-server export writes EXPORT, a symlink to a tree" exported
+# `export` works on a data directory no server runs on; the server, restarted with
+# --export-dir, then keeps the export current after every change.
+stop_server
+exported() {
+  "$BIN/vt132-ota-server" export --data data --out export --base-url "$base" --repo "$repo" &&
+    [ -L export ] && [ -f export/repos/$repo/releases/latest ]
+}
+check "vt132-ota-server export writes EXPORT, a symlink to a tree with releases/latest" exported
+start_server --export-dir export
 
 # --- nginx with the shipped conf --------------------------------------------------------------
 # The shipped file with its placeholders filled in and its ports moved to free loopback ones;
@@ -211,6 +220,8 @@ short_cache() {  # URL: fetched, and cached for 60 s
 }
 check "latest/download/VT132.bin: cached 60 s" short_cache "$base/$repo/releases/latest/download/VT132.bin"
 check "/VT132.bin: cached 60 s" short_cache "$base/VT132.bin"
+check "the tagged manifest, which renew replaces in place: cached 60 s" \
+  short_cache "$base/$repo/releases/download/V1.1.0/vt132-manifest.json"
 check "releases/latest: cached 60 s" short_cache "$base/repos/$repo/releases/latest"
 check "the release list: cached 60 s" short_cache "$base/repos/$repo/releases"
 check "a page: cached 60 s" short_cache "$base/$repo/releases/latest"
@@ -350,7 +361,6 @@ read_new_release_three_times() { [ "$(grep -c '^ok V1.2.0' reader.log)" -ge 3 ];
 publish_while_reading() {
   wait_until 30 grep -q '^ok V1.1.0' reader.log || { echo "the reader never read V1.1.0"; return 1; }
   release V1.2.0
-  run_export || return 1
   # The new release through nginx, then a few more complete reads of it.
   wait_until 60 grep -q '^ok V1.2.0' reader.log || { echo "nginx never showed V1.2.0"; return 1; }
   wait_until 60 read_new_release_three_times
@@ -360,7 +370,7 @@ publish_while_reading() {
   echo "$(grep -c '^ok' reader.log) reads"
   ! grep '^FAIL' reader.log
 }
-check "publish V1.2.0 and refresh the export while a reader polls latest through nginx: no failed read" \
+check "publish V1.2.0 to the server (--export-dir) while a reader polls latest through nginx: no failed read" \
   publish_while_reading
 sed 's/^/# /' check.out | tail -1
 
