@@ -46,6 +46,8 @@ struct ServerConfig {
   std::filesystem::path upstream_cacert;           // empty: the system store
   std::filesystem::path trust_key;                 // empty: upstream digests only
   bool mirror_prune = false;
+  // --export-dir (export_refresher.hpp): keep a static export here current; empty: off.
+  std::filesystem::path export_dir;
   // The devices list (devices.hpp): off, no device id or client address is stored.
   bool device_log = true;
 };

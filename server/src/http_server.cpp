@@ -24,6 +24,9 @@
 #include "install_hints.hpp"
 #include "mirror.hpp"
 #include "devices.hpp"
+#include "export_command.hpp"
+#include "export_refresher.hpp"
+#include "export_tree.hpp"
 #include "names.hpp"
 #include "route.hpp"
 #include "service.hpp"
@@ -268,6 +271,18 @@ sigset_t shutdown_signals() {
   return set;
 }
 
+// --export-dir needs the URL the export is served at, and a place we may write: refused at
+// start with the reason rather than failing in the background.
+void check_export_dir(const ServerConfig& config) {
+  if (config.export_dir.empty()) return;
+  if (config.public_url.empty()) {
+    throw host::Error("--export-dir needs --public-url: the base URL the export is served at, which the links "
+                      "in its JSON point to (e.g. --public-url https://updates.example.org)");
+  }
+  check_base_url(config.public_url, "--public-url");
+  ExportTrees check(config.export_dir);  // refuses a foreign EXPORT; released at once
+}
+
 }  // namespace
 
 int run_server(const ServerConfig& config) {
@@ -281,6 +296,8 @@ int run_server(const ServerConfig& config) {
     throw host::Error("this binary was linked without its socket hooks (socket_hooks.cpp): request heads "
                       "would be unbounded");
   }
+
+  check_export_dir(config);
 
   // Signals go to the waiting thread only, from before any other thread exists.
   const sigset_t signals = shutdown_signals();
@@ -324,6 +341,18 @@ int run_server(const ServerConfig& config) {
   // Releases from `vt132-ota-server add`, published while we run (inbox.hpp).
   InboxWatcher inbox(store, config.data_dir, InboxContext{config.repo, target});
 
+  // --export-dir: a Service of its own renders the export, without the devices list and the
+  // mirror status (live state, not published content) and with no cache shared with clients.
+  Metrics export_metrics;
+  std::unique_ptr<Service> export_service;
+  std::unique_ptr<ExportRefresher> exporter;
+  if (!config.export_dir.empty()) {
+    export_service = std::make_unique<Service>(config, store, tokens, export_metrics);
+    export_service->set_ca(service.ca());
+    exporter = std::make_unique<ExportRefresher>(*export_service, store, ExportRefresherOptions{config.export_dir});
+    exporter->start();
+  }
+
   // --mirror: started once the listeners are bound, so what is here is served meanwhile.
   MirrorStatus mirror_status;
   std::unique_ptr<Mirror> mirror = make_mirror(config, store, mirror_status);
@@ -351,6 +380,7 @@ int run_server(const ServerConfig& config) {
     spdlog::default_logger()->flush();
     std::_Exit(0);
   }).detach();
+  if (exporter) exporter->stop();  // a tree half written is removed; EXPORT keeps the last one
   if (mirror) mirror->stop();  // a partial download stays in tmp/resume/ for the next start
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(config.shutdown_grace_s);
   while (metrics.downloads_in_progress().load() > 0 && std::chrono::steady_clock::now() < deadline) {

@@ -8,6 +8,7 @@
 #include "add_command.hpp"
 #include "config.hpp"
 #include "data_owner.hpp"
+#include "export_command.hpp"
 #include "http_server.hpp"
 #include "names.hpp"
 #include "storage.hpp"
@@ -29,6 +30,9 @@ void add_server_options(CLI::App& app, ServerConfig& c) {
   app.add_option("--tls-name", c.tls_names, "Extra host name or address for a generated certificate (repeatable)");
   app.add_option("--repo", c.repo, "OWNER/NAME whose latest release is served at /{asset}, e.g. /VT132.bin");
   app.add_option("--public-url", c.public_url, "Base URL for links in JSON (default: from the Host header)");
+  app.add_option("--export-dir", c.export_dir,
+                 "Keep a static export of the releases at this path (a symlink; see `export --help`), "
+                 "refreshed after every change; needs --public-url, where the export is served");
   app.add_option("--max-upload-bytes", c.max_upload_bytes, "Largest request body")->capture_default_str();
   app.add_option("--max-threads", c.max_threads, "Connections served at once per listener (one thread each)")
       ->capture_default_str()
@@ -106,6 +110,34 @@ CLI::App* add_add_command(CLI::App& app, vt132::server::AddOptions& o) {
   return add;
 }
 
+CLI::App* add_export_command(CLI::App& app, vt132::server::ExportCommandOptions& o) {
+  CLI::App* exp = app.add_subcommand("export", "Write the releases as static files for nginx or a CDN to serve");
+  exp->add_option("--out", o.out, "EXPORT: the symlink to make; its trees go in EXPORT.trees/ beside it")->required();
+  exp->add_option("--base-url", o.base_url,
+                  "Where the export will be served, e.g. https://updates.example.org: the links in its JSON "
+                  "(default: --public-url)");
+  exp->add_flag("--copy", o.copy, "Copy asset bytes instead of hard-linking world-readable store files");
+  exp->footer(
+      "Usage: vt132-ota-server export --data DIR --out EXPORT --base-url URL [--repo OWNER/NAME] [--copy]\n"
+      "Give it the server's --config (or the same --data, --repo, --listen, --http-listen): with --repo\n"
+      "that repository's latest assets are also at /{name} (/VT132.bin), and the pages' install lines\n"
+      "name the listeners. Writes what the server answers a client without a token (drafts left out)\n"
+      "as files with the same URL shapes: repos/{o}/{r}/releases/latest, .../releases/tags/{tag},\n"
+      ".../releases/{id}, .../releases/assets/{id} (+ {id}.bytes, the octet-stream form),\n"
+      ".../releases/index.json (the first page), {o}/{r}/releases/download/{tag}/{name},\n"
+      "{o}/{r}/releases/latest/download/{name}, the pages as .../index.html, and ca.pem.\n"
+      "Each export is a new tree EXPORT.trees/N; EXPORT, a symlink, is switched to it in one rename,\n"
+      "so readers never see half an update; the previous tree is kept, older ones removed. A foreign\n"
+      "EXPORT is refused, never replaced. Asset files are hard links of store files that are already\n"
+      "world-readable (same filesystem), otherwise copies; files are 0644, directories 0755.\n"
+      "No server may run on DIR meanwhile: a running one keeps its own export with --export-dir EXPORT.\n"
+      "Serve EXPORT with: try_files $uri $uri/index.json $uri/index.html =404;\n"
+      "  default_type application/json; /api/v3 stripped (see server/dist/nginx-export.conf).\n"
+      "Example: vt132-ota-server --config /etc/vt132-ota-server.toml export --out /srv/vt132 \\\n"
+      "           --base-url https://updates.example.org\n");
+  return exp;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -141,6 +173,8 @@ int main(int argc, char** argv) {
 
   vt132::server::AddOptions add_options;
   CLI::App* add = add_add_command(app, add_options);
+  vt132::server::ExportCommandOptions export_options;
+  CLI::App* export_command = add_export_command(app, export_options);
 
   try {
     app.parse(argc, argv);
@@ -149,6 +183,10 @@ int main(int argc, char** argv) {
     if (config.repo.empty() && vt132::server::valid_full_name(config.mirror)) config.repo = config.mirror;
     if (add->parsed()) {
       vt132::server::run_add(config, add_options, std::cout);
+      return 0;
+    }
+    if (export_command->parsed()) {
+      vt132::server::run_export(config, export_options, std::cout);
       return 0;
     }
     if (token->parsed()) {

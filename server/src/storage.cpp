@@ -98,6 +98,11 @@ Store::RepoState& Store::find_or_create_state(std::string_view owner, std::strin
   return ref;
 }
 
+fs::path Store::asset_file(const Repo& repo, uint64_t release_id, uint64_t asset_id) const {
+  return root_ / "repos" / std::to_string(repo.id) / "releases" / std::to_string(release_id) / "assets" /
+         std::to_string(asset_id);
+}
+
 fs::path Store::release_dir(const RepoState& repo, uint64_t id) const {
   return repo.dir / "releases" / std::to_string(id);
 }

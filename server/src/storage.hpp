@@ -82,6 +82,9 @@ class Store {
   bool tag_exists(std::string_view owner, std::string_view name, std::string_view tag) const;
   // The release holding (serving) asset `asset_id`, or null.
   ReleasePtr release_with_asset(std::string_view owner, std::string_view name, uint64_t asset_id) const;
+  // Where the bytes of asset `asset_id` of release `release_id` are stored: a path made of
+  // ids only. For the static export's hard links; the file is immutable while listed.
+  std::filesystem::path asset_file(const Repo& repo, uint64_t release_id, uint64_t asset_id) const;
   // Bumped by every write; cached responses older than it are stale.
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
   // What this start moved to quarantine (fixed after construction).
