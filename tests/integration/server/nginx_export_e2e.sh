@@ -73,10 +73,12 @@ VT132_TOKEN=$("$BIN/vt132-ota-server" --data data token create nginx-test 2>/dev
 export VT132_TOKEN
 start_server() {  # [extra flags]
   "$BIN/vt132-ota-server" --data data --listen "127.0.0.1:$sport" --tls-name 127.0.0.1 --repo "$repo" \
-    --public-url "$base" --access-log false "$@" >>server.log 2>&1 &
+    --access-log false "$@" >>server.log 2>&1 &
   server_pid=$!
   wait_until 20 curl -sf --cacert "$ca" "$live/healthz" || fail "vt132-ota-server did not start: $(tail -3 server.log)"
 }
+# First without --public-url: publishing tools follow the upload_url the server names, which
+# with --public-url is the export's address (nginx takes no uploads).
 start_server
 url=$live
 api=$live/api/v3
@@ -96,14 +98,14 @@ stop_server() {
   server_pid=
 }
 # `export` works on a data directory no server runs on; the server, restarted with
-# --export-dir, then keeps the export current after every change.
+# --export-dir and the export's address as --public-url, then keeps it current.
 stop_server
 exported() {
   "$BIN/vt132-ota-server" export --data data --out export --base-url "$base" --repo "$repo" &&
     [ -L export ] && [ -f export/repos/$repo/releases/latest ]
 }
 check "vt132-ota-server export writes EXPORT, a symlink to a tree with releases/latest" exported
-start_server --export-dir export
+start_server --public-url "$base" --export-dir export
 
 # --- nginx with the shipped conf --------------------------------------------------------------
 # The shipped file with its placeholders filled in and its ports moved to free loopback ones;
@@ -111,6 +113,7 @@ start_server --export-dir export
 mkdir -p nginx/tmp
 sed -e "s#@EXPORT@#$work/export#g; s#@SERVER_NAME@#127.0.0.1#g" \
   -e "s#@TLS_CERT@#$work/data/tls/server.pem#g; s#@TLS_KEY@#$work/data/tls/server.key#g" \
+  -e "s#@SERVER_URL@#https://localhost:$sport#g; s#@SERVER_CA@#$ca#g" \
   -e "s#^\( *\)listen 443 ssl;#\1listen 127.0.0.1:$nport ssl;#; s#^\( *\)listen 80;#\1listen 127.0.0.1:$hport;#" \
   -e '/listen \[::\]/d' "$REPO_ROOT/server/dist/nginx-export.conf" >nginx/vt132-export.conf
 user_line=
@@ -165,8 +168,15 @@ for path in /repos/$repo/releases/latest /repos/$repo/releases /repos/$repo/rele
   check "GET $path: the live server's bytes, $json" same_as_live "$path" "$json"
   check "GET /api/v3$path: the same" same_as_live "/api/v3$path" "$json"
 done
+# The pages show the download counts of the process that rendered them, so they differ from the
+# live server's: each is
+# checked for the link to the release's download.
+page() {  # PATH
+  n -f -o page.html -D h.txt "$base$1" && header_is h.txt content-type "$html" &&
+    grep -qF "/$repo/releases/download/V1.1.0/VT132.bin" page.html
+}
 for path in / /$repo /$repo/releases /$repo/releases/latest /$repo/releases/tag/V1.1.0; do
-  check "page $path: the live server's bytes, $html" same_as_live "$path" "$html"
+  check "page $path: $html, with the link to the download" page "$path"
 done
 check "GET /ca.pem: the server's CA" same_as_live /ca.pem application/x-pem-file
 check "GET releases?page=1: the first page" same_as_live "/repos/$repo/releases?page=1" "$json"
@@ -245,6 +255,13 @@ plain_http() {
 }
 check "plain HTTP: /VT132.bin and downloads only (no JSON, no CA)" plain_http
 
+forwarded_write() {
+  local code
+  code=$(n -o body.txt -w '%{http_code}' -X POST "$base/api/v3/repos/$repo/releases" -d '{"tag_name":"X1"}')
+  [ "$code" = 401 ] && grep -q '"message":"Requires authentication"' body.txt || { echo "$code $(cat body.txt)"; return 1; }
+}
+check "a write through nginx reaches the server (401 without a token)" forwarded_write
+
 # --- gh, unmodified ----------------------------------------------------------------------
 if command -v gh >/dev/null; then
   export GH_CONFIG_DIR=$work/gh GH_HOST=127.0.0.1:$nport GH_ENTERPRISE_TOKEN=unused-by-nginx GH_PROMPT_DISABLED=1 \
@@ -278,7 +295,7 @@ check "vt132-sim: AT+U? and AT+U^ from latest over HTTPS through nginx, then run
 sim_force_tag() {
   local out
   out=$(FLASH=dev-tag.bin; setup_device; FLASH=dev-tag.bin device -- "AT+W=lab,pw" \
-    "AT+U=$base/api/v3/repos/$repo/releases/tags/V1.1.0" "AT+U!") || return 1
+    "AT+U=$base/api/v3/repos/$repo/releases/tags/V1.1.0" "AT+U?" "AT+U!") || return 1
   grep -qF 'OK' <<<"$out" || { echo "$out"; cat sim.err; return 1; }
   out=$(FLASH=dev-tag.bin device -- "ATI1")
   runs "$out" V1.1.0
@@ -360,6 +377,8 @@ reader_pid=$!
 read_new_release_three_times() { [ "$(grep -c '^ok V1.2.0' reader.log)" -ge 3 ]; }
 publish_while_reading() {
   wait_until 30 grep -q '^ok V1.1.0' reader.log || { echo "the reader never read V1.1.0"; return 1; }
+  # Published to the server's API; the upload_url it names is nginx's address now (its
+  # --public-url), so the uploads go through nginx, which forwards them.
   release V1.2.0
   # The new release through nginx, then a few more complete reads of it.
   wait_until 60 grep -q '^ok V1.2.0' reader.log || { echo "nginx never showed V1.2.0"; return 1; }
@@ -370,7 +389,7 @@ publish_while_reading() {
   echo "$(grep -c '^ok' reader.log) reads"
   ! grep '^FAIL' reader.log
 }
-check "publish V1.2.0 to the server (--export-dir) while a reader polls latest through nginx: no failed read" \
+check "publish V1.2.0 (uploads forwarded by nginx) to the server (--export-dir) while a reader polls latest through nginx: no failed read" \
   publish_while_reading
 sed 's/^/# /' check.out | tail -1
 
