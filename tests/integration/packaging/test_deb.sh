@@ -34,6 +34,7 @@ test_the_package_holds_programs_unit_config_man_pages_and_docs() {
   expect_equal "$("root$p/bin/vt132-ota-server" --version)" "vt132-ota-server $VERSION"
   config_in_root "$p" >/dev/null || fail "no config"
   [ -s "root$p/share/doc/vt132/security.md" ] || fail "docs missing"
+  [ -s "root$p/share/doc/vt132/examples/nginx-export.conf" ] || fail "the nginx example for the export is missing"
   grep -q "vt132-release" "root$p/share/man/man1/vt132-release.1" || fail "empty man page"
 }
 

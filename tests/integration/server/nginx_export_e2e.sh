@@ -168,9 +168,8 @@ for path in /repos/$repo/releases/latest /repos/$repo/releases /repos/$repo/rele
   check "GET $path: the live server's bytes, $json" same_as_live "$path" "$json"
   check "GET /api/v3$path: the same" same_as_live "/api/v3$path" "$json"
 done
-# The pages show the download counts of the process that rendered them, so they differ from the
-# live server's: each is
-# checked for the link to the release's download.
+# The pages show the download counts of the process that rendered them, so they differ from
+# the live server's: each is checked for the link to the release's download.
 page() {  # PATH
   n -f -o page.html -D h.txt "$base$1" && header_is h.txt content-type "$html" &&
     grep -qF "/$repo/releases/download/V1.1.0/VT132.bin" page.html
