@@ -360,9 +360,10 @@ wait "$proxy_pid" 2>/dev/null
 proxy_pid=
 
 # --- a publish while devices read ------------------------------------------------------------
-# A reader polls latest through nginx and fetches every asset it names, checking each one's
-# size (and VT132.bin's bytes) against the release; one line per read: "ok TAG" or "FAIL ...".
-reader() {
+# Readers poll latest through nginx and fetch every asset it names, checking each one's size
+# (and VT132.bin's bytes) against the release; one line per read: "ok TAG" or "FAIL ...".
+readers=3
+reader() {  # N
   local j tag name size got
   while [ ! -f reader.stop ]; do
     if ! j=$(curl -sSf --cacert "$ca" "$base/repos/$repo/releases/latest" 2>&1); then
@@ -371,35 +372,43 @@ reader() {
     fi
     tag=$(jq -r .tag_name <<<"$j")
     while IFS=$'\t' read -r name size u; do
-      got=$(curl -sSf --cacert "$ca" -o "read.$name" -w '%{size_download}' "$u" 2>&1) ||
+      got=$(curl -sSf --cacert "$ca" -o "read.$1.$name" -w '%{size_download}' "$u" 2>&1) ||
         { echo "FAIL $tag $u: $got"; continue; }
       [ "$got" = "$size" ] || echo "FAIL $tag $u: $got bytes, the JSON says $size"
-      if [ "$name" = VT132.bin ] && ! cmp -s "read.$name" "img-$tag.bin"; then echo "FAIL $tag $u: not its image"; fi
+      if [ "$name" = VT132.bin ] && ! cmp -s "read.$1.$name" "img-$tag.bin"; then echo "FAIL $tag $u: not its image"; fi
     done < <(jq -r '.assets[] | [.name, .size, .browser_download_url] | @tsv' <<<"$j")
     echo "ok $tag"
   done
 }
-reader >reader.log 2>&1 &
-reader_pid=$!
-read_new_release_three_times() { [ "$(grep -c '^ok V1.2.0' reader.log)" -ge 3 ]; }
+reader_pids=()
+for i in $(seq "$readers"); do
+  reader "$i" >"reader.$i.log" 2>&1 &
+  reader_pids+=($!)
+done
+reader_pid=${reader_pids[*]}
+# every_reader REGEX COUNT: each reader's log has COUNT lines matching REGEX.
+every_reader() {
+  local i
+  for i in $(seq "$readers"); do [ "$(grep -c "$1" "reader.$i.log")" -ge "$2" ] || return 1; done
+}
 publish_while_reading() {
-  wait_until 30 grep -q '^ok V1.1.0' reader.log || { echo "the reader never read V1.1.0"; return 1; }
-  # Published to the server's API; the upload_url it names is nginx's address now (its
-  # --public-url), so the uploads go through nginx, which forwards them.
+  wait_until 30 every_reader '^ok V1.1.0' 1 || { echo "the readers never read V1.1.0"; return 1; }
   local t0
   t0=$(date +%s%N)
+  # Published to the server's API; the upload_url it names is nginx's address now (its
+  # --public-url), so the uploads go through nginx, which forwards them.
   release V1.2.0
-  # The new release through nginx, then a few more complete reads of it.
-  wait_until 60 grep -q '^ok V1.2.0' reader.log || { echo "nginx never showed V1.2.0"; return 1; }
+  wait_until 60 grep -q '^ok V1.2.0' reader.*.log || { echo "nginx never showed V1.2.0"; return 1; }
   echo "V1.2.0 read through nginx $(( ($(date +%s%N) - t0) / 1000000 )) ms after the publish began"
-  wait_until 60 read_new_release_three_times
+  # Then a few more complete reads of it by every reader.
+  wait_until 60 every_reader '^ok V1.2.0' 3
   touch reader.stop
-  wait "$reader_pid"
+  wait ${reader_pids[*]}
   reader_pid=
-  echo "$(grep -c '^ok' reader.log) reads"
-  ! grep '^FAIL' reader.log
+  echo "$(cat reader.*.log | grep -c '^ok') reads by $readers readers"
+  ! grep -h '^FAIL' reader.*.log
 }
-check "publish V1.2.0 (uploads forwarded by nginx) to the server (--export-dir) while a reader polls latest through nginx: no failed read" \
+check "publish V1.2.0 (uploads forwarded by nginx) to the server (--export-dir) while $readers readers poll latest through nginx: no failed read" \
   publish_while_reading
 grep -E 'ms after|reads' check.out | sed 's/^/# /'
 
