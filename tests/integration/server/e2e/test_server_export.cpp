@@ -248,7 +248,7 @@ TEST_SUITE("server_export") {
     const Run done = run_export(s, out);
     INFO(done.output);
     REQUIRE(done.status == 0);
-    CHECK(done.output.find("0 hard links") != std::string::npos);  // the store's files are 0600: copies
+    CHECK(done.output.find(" 0 hard links of store files") != std::string::npos);  // they are 0600: copies
     REQUIRE(fs::is_symlink(out));
     const fs::path tree = scratch.path / link_of(out);
     const std::set<std::string> files = files_of(tree);
@@ -339,6 +339,7 @@ TEST_SUITE("server_export") {
     const Run linked = run_export(s, out);
     INFO(linked.output);
     REQUIRE(linked.status == 0);
+    CHECK(linked.output.find(" 1 hard links of store files") != std::string::npos);
     CHECK(inode_of(out / download) == inode_of(store_files[0]));
     CHECK(inode_of(out / "VT132.bin") == inode_of(store_files[0]));
     CHECK(mode_of(out / download) == 0644);
