@@ -434,4 +434,27 @@ TEST_SUITE("server_export") {
     CHECK(s.log().find("export: ") != std::string::npos);
     CHECK(s.stop() == 0);  // the export thread ends with the server
   }
+
+  TEST_CASE("a failed refresh is logged with its reason, EXPORT keeps its tree, and a later retry succeeds") {
+    Scratch scratch;
+    const fs::path out = scratch.path / "export";
+    std::vector<std::string> args = kServerArgs;
+    args.insert(args.end(), {"--export-dir", out.string()});
+    ServerProcess s(args);
+    s.start();
+    REQUIRE(wait_until([&] { return fs::exists(out / "index.html"); }));
+    const std::string before = link_of(out);
+    // Something of the user's in EXPORT.trees: the export must refuse rather than touch it.
+    const fs::path junk = scratch.path / "export.trees" / "notes.txt";
+    std::ofstream(junk) << "mine";
+    publish_v1(s, 100 * 1024);
+    REQUIRE(wait_until([&] { return s.log().find("which is not an export tree") != std::string::npos; }));
+    CHECK(s.log().find("export to " + out.string() + " failed") != std::string::npos);
+    CHECK(link_of(out) == before);
+    CHECK(read(junk) == "mine");
+    fs::remove(junk);
+    CHECK(wait_until([&] { return latest_tag_in(out) == "V1.0.0"; }));
+    check_latest_resolves(scratch.path / link_of(out));
+    CHECK(s.stop() == 0);
+  }
 }
