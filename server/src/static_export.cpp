@@ -107,22 +107,19 @@ class TreeWriter {
     const fs::path file = prepare(rel);
     ++result_.asset_files;
     const auto done = written_.find(asset.id);
-    if (done != written_.end() && ::link(done->second.c_str(), file.c_str()) == 0) {
-      ++(linked_first_.at(asset.id) ? result_.linked : result_.copied);
-      return;
-    }
+    if (done != written_.end() && ::link(done->second.c_str(), file.c_str()) == 0) return;
     // Hard links across filesystems fail (EXDEV), as they do when the server removed the
     // file meanwhile: a copy does in both cases.
     if (!options_.copy && world_readable_file(store_file) && ::link(store_file.c_str(), file.c_str()) == 0) {
       ++result_.linked;
-      remember(asset.id, file, true);
+      written_.emplace(asset.id, file.string());
       return;
     }
     if (!asset.blob) throw Error("asset " + std::to_string(asset.id) + " has no bytes to export");
     write_new_file(file, asset.blob->data(), asset.blob->size());
     ++result_.copied;
     result_.bytes_copied += asset.blob->size();
-    remember(asset.id, file, false);
+    written_.emplace(asset.id, file.string());
   }
 
   // True when `rel` is free at the tree's root (an asset at /{name} must not take the place
@@ -148,17 +145,11 @@ class TreeWriter {
     return file;
   }
 
-  void remember(uint64_t asset_id, const fs::path& file, bool linked) {
-    written_.emplace(asset_id, file.string());
-    linked_first_.emplace(asset_id, linked);
-  }
-
   fs::path root_;
   const ExportOptions& options_;
   ExportResult result_;
   std::set<std::string> made_dirs_;
   std::unordered_map<uint64_t, std::string> written_;  // asset id -> its first file in this tree
-  std::unordered_map<uint64_t, bool> linked_first_;    // ... and whether that one is a store link
 };
 
 struct RepoPaths {

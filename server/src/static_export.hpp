@@ -44,8 +44,8 @@ struct ExportResult {
   std::filesystem::path tree;  // EXPORT.trees/<N>, EXPORT's new target
   uint64_t documents = 0;      // JSON files and pages
   uint64_t asset_files = 0;    // byte files (several per asset: download, .bytes, latest, /{name})
-  uint64_t linked = 0;         // asset files that are hard links of store files
-  uint64_t copied = 0;         // asset files written as copies
+  uint64_t linked = 0;         // of them, hard links of store files
+  uint64_t copied = 0;         // ... copies of store files (the others link to one of these in the tree)
   uint64_t bytes_copied = 0;
 };
 
