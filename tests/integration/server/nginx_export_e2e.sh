@@ -21,7 +21,7 @@ work=$(mktemp -d /tmp/vt132-nginx-export.XXXXXX)
 # into the export below this folder.
 chmod 755 "$work"
 cd "$work" || exit 1
-server_pid= nginx_pid= proxy_pid= reader_pid=
+server_pid='' nginx_pid='' proxy_pid='' reader_pid=''
 cleanup() {
   local p
   for p in $reader_pid $proxy_pid $nginx_pid $server_pid; do kill "$p" 2>/dev/null; done
@@ -403,7 +403,7 @@ publish_while_reading() {
   # Then a few more complete reads of it by every reader.
   wait_until 60 every_reader '^ok V1.2.0' 3
   touch reader.stop
-  wait ${reader_pids[*]}
+  wait "${reader_pids[@]}"
   reader_pid=
   echo "$(cat reader.*.log | grep -c '^ok') reads by $readers readers"
   ! grep -h '^FAIL' reader.*.log
