@@ -88,6 +88,26 @@ uint64_t check_trees(const fs::path& trees) {
   return highest;
 }
 
+// EXPORT.tmp-<pid> symlinks into our trees, left by an export killed between making one
+// and renaming it over EXPORT. Anything else of that name is not ours and stays.
+void remove_stale_temp_links(const fs::path& out) {
+  const std::string prefix = out.filename().string() + ".tmp-";
+  const std::string target_prefix = out.filename().string() + ".trees/";
+  char buf[PATH_MAX];
+  std::error_code ec;
+  for (const fs::directory_entry& e : fs::directory_iterator(out.parent_path(), ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.compare(0, prefix.size(), prefix) != 0 || !parse_id(std::string_view(name).substr(prefix.size()))) {
+      continue;
+    }
+    const ssize_t n = ::readlink(e.path().c_str(), buf, sizeof buf);
+    if (n > 0 && static_cast<size_t>(n) < sizeof buf &&
+        std::string_view(buf, static_cast<size_t>(n)).substr(0, target_prefix.size()) == target_prefix) {
+      ::unlink(e.path().c_str());
+    }
+  }
+}
+
 int take_lock(const fs::path& trees, const fs::path& out) {
   const fs::path file = trees / kLockName;
   const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, kExportFileMode);
@@ -146,6 +166,7 @@ ExportTrees::ExportTrees(const fs::path& out) : out_(normal_out(out)), trees_(tr
     // Again under the lock: another export may have switched EXPORT meanwhile.
     current_ = linked_tree(out_, trees_);
     highest_ = check_trees(trees_);
+    remove_stale_temp_links(out_);
     if (current_ && *current_ > highest_) highest_ = *current_;
   } catch (...) {
     ::close(lock_fd_);

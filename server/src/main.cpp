@@ -131,6 +131,7 @@ CLI::App* add_export_command(CLI::App& app, vt132::server::ExportCommandOptions&
       "EXPORT is refused, never replaced. Asset files are hard links of store files that are already\n"
       "world-readable (same filesystem), otherwise copies; files are 0644, directories 0755.\n"
       "No server may run on DIR meanwhile: a running one keeps its own export with --export-dir EXPORT.\n"
+      "As root it acts as DIR's owner (as `add` does), who must be able to write beside EXPORT.\n"
       "Serve EXPORT with: try_files $uri $uri/index.json $uri/index.html =404;\n"
       "  default_type application/json; /api/v3 stripped (see server/dist/nginx-export.conf).\n"
       "Example: vt132-ota-server --config /etc/vt132-ota-server.toml export --out /srv/vt132 \\\n"

@@ -217,6 +217,14 @@ void write_surface(TreeWriter& w, Service& service, const Store& store) {
   w.document("/", "index.html", service);
   w.document("/ca.pem", "ca.pem", service);
   for (const Repo& repo : store.repos()) export_repo(w, service, store, repo);
+  // The --repo repository exists before its first release (Service::existing_repo): its
+  // empty list and pages are answers too.
+  const std::string& full = service.config().repo;
+  const size_t slash = full.find('/');
+  if (valid_full_name(full) && slash != std::string::npos &&
+      !store.find_repo(full.substr(0, slash), full.substr(slash + 1))) {
+    export_repo(w, service, store, Repo{0, full.substr(0, slash), full.substr(slash + 1)});
+  }
   export_root_assets(w, store, service.config().repo);
 }
 

@@ -194,4 +194,17 @@ TEST_SUITE("server_static_export") {
     CHECK(missing.load() == 0);
     CHECK(read(out / "f") == "50");
   }
+
+  TEST_CASE("a temporary symlink a killed export left beside EXPORT is removed; a user's look-alike is not") {
+    TempDir dir;
+    const fs::path out = dir.path() / "export";
+    export_once(out, "one");
+    fs::create_directory_symlink("export.trees/1", dir.path() / "export.tmp-999999");
+    write(dir.path() / "export.tmp-123", "mine");
+    fs::create_directory_symlink("elsewhere", dir.path() / "export.tmp-124");
+    export_once(out, "two");
+    CHECK_FALSE(fs::is_symlink(dir.path() / "export.tmp-999999"));
+    CHECK(read(dir.path() / "export.tmp-123") == "mine");
+    CHECK(link_of(dir.path() / "export.tmp-124") == "elsewhere");
+  }
 }
