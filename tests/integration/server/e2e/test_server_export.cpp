@@ -393,6 +393,10 @@ TEST_SUITE("server_export") {
     s.start();
     REQUIRE(wait_until([&] { return fs::exists(out / "index.html"); }));
     CHECK(latest_tag_in(out).empty());
+    // The --repo repository exists before its first release: its empty list is exported.
+    auto empty = s.https()->Get(kApi + "/releases");
+    REQUIRE(empty);
+    CHECK(read(out / "repos/vt132/firmware/releases/index.json") == empty->body);
 
     // A reader checks every tree it sees while the server publishes and re-exports.
     std::atomic<bool> done{false};
