@@ -105,8 +105,8 @@ void run_export(const ServerConfig& config, const ExportCommandOptions& options,
   const ExportResult r = export_static(service, store, export_options);
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   out << "exported " << r.documents << " documents and " << r.asset_files << " asset files (" << r.copied
-      << " copies of store files, " << r.bytes_copied << " bytes; " << r.linked
-      << " hard links of store files; the rest link to those) in " << static_cast<long>(ms) << " ms\n"
+      << " copies of store files, " << r.bytes_copied << " bytes; " << r.linked << " hard links of store files; "
+      << r.reused << " links to the previous export's files; the rest link to those) in " << static_cast<long>(ms) << " ms\n"
       << options.out.string() << " -> " << r.tree.string() << "\n"
       << "links point at " << export_config.public_url << "\n";
 }

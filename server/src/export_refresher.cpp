@@ -33,9 +33,10 @@ bool ExportRefresher::export_once(uint64_t generation) {
     o.stop = &stop_;
     const ExportResult r = export_static(service_, store_, o);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-    spdlog::info("export: {} -> {} ({} documents, {} asset files: {} store files linked, {} copied) in {} ms",
-                 options_.out.string(), r.tree.filename().string(), r.documents, r.asset_files, r.linked, r.copied,
-                 ms);
+    spdlog::info("export: {} -> {} ({} documents, {} asset files: {} copied, {} store files linked, {} kept from "
+                 "the previous export) in {} ms",
+                 options_.out.string(), r.tree.filename().string(), r.documents, r.asset_files, r.copied, r.linked,
+                 r.reused, ms);
     backoff_ = std::chrono::milliseconds(0);
     return true;
   } catch (const ExportCancelled&) {

@@ -53,6 +53,15 @@ void check_relative(const std::string& rel) {
   }
 }
 
+// A file of the previous tree that can stand for an asset of `size` bytes: ours, so only the
+// size and the web server's read permission are checked (a store file linked there earlier
+// shares its mode with the store's).
+bool reusable(const fs::path& file, uint64_t size) {
+  struct stat st {};
+  return ::lstat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) == size &&
+         (st.st_mode & S_IROTH) != 0;
+}
+
 bool world_readable_file(const fs::path& file) {
   struct stat st {};
   return ::stat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & S_IROTH) != 0;
@@ -86,7 +95,10 @@ void write_new_file(const fs::path& file, const char* data, size_t size) {
 // Writes the files of one tree; counts what it wrote.
 class TreeWriter {
  public:
-  TreeWriter(fs::path root, const ExportOptions& options) : root_(std::move(root)), options_(options) {}
+  // `previous`: the tree EXPORT shows now, whose asset files may be linked (not with --copy,
+  // which asks for files of their own).
+  TreeWriter(fs::path root, std::optional<fs::path> previous, const ExportOptions& options)
+      : root_(std::move(root)), previous_(options.copy ? std::nullopt : std::move(previous)), options_(options) {}
 
   // The GET `url` as the file `rel`; false (nothing written) when the server answers no 200.
   bool document(const std::string& url, const std::string& rel, Service& service) {
@@ -99,10 +111,12 @@ class TreeWriter {
     return true;
   }
 
-  // The bytes of `asset` as the file `rel`: a link to a file of this tree that holds them
-  // already, else a hard link of `store_file` when allowed, else a copy of the mapped bytes
-  // (which stay valid even when the server deletes the asset meanwhile).
-  void asset(const std::string& rel, const Asset& asset, const fs::path& store_file) {
+  // The bytes of `asset` as the file `rel`, by the first that works of: a link to a file of
+  // this tree that holds them already; a hard link of `store_file` when allowed; a link to
+  // the file the previous tree holds them in at `bytes_rel` (its {id}.bytes: asset ids are
+  // never reused and published bytes never change, so a refresh copies only new assets); a
+  // copy of the mapped bytes (valid even when the server deletes the asset meanwhile).
+  void asset(const std::string& rel, const Asset& asset, const fs::path& store_file, const std::string& bytes_rel) {
     check_stop();
     const fs::path file = prepare(rel);
     ++result_.asset_files;
@@ -112,6 +126,12 @@ class TreeWriter {
     // file meanwhile: a copy does in both cases.
     if (!options_.copy && world_readable_file(store_file) && ::link(store_file.c_str(), file.c_str()) == 0) {
       ++result_.linked;
+      written_.emplace(asset.id, file.string());
+      return;
+    }
+    if (previous_ && reusable(*previous_ / bytes_rel, asset.size) &&
+        ::link((*previous_ / bytes_rel).c_str(), file.c_str()) == 0) {
+      ++result_.reused;
       written_.emplace(asset.id, file.string());
       return;
     }
@@ -146,6 +166,7 @@ class TreeWriter {
   }
 
   fs::path root_;
+  std::optional<fs::path> previous_;
   const ExportOptions& options_;
   ExportResult result_;
   std::set<std::string> made_dirs_;
@@ -163,6 +184,11 @@ RepoPaths repo_paths(const Repo& repo) {
   return RepoPaths{"/api/v3/repos/" + full, "repos/" + full, full};
 }
 
+// Where the tree keeps an asset's bytes by id (the API's octet-stream form).
+std::string bytes_rel(const RepoPaths& p, uint64_t asset_id) {
+  return p.rel + "/releases/assets/" + std::to_string(asset_id) + ".bytes";
+}
+
 void export_release(TreeWriter& w, Service& service, const Store& store, const Repo& repo, const Release& release) {
   const RepoPaths p = repo_paths(repo);
   const std::string id = std::to_string(release.id);
@@ -174,8 +200,8 @@ void export_release(TreeWriter& w, Service& service, const Store& store, const R
     const std::string aid = std::to_string(a.id);
     const fs::path file = store.asset_file(repo, release.id, a.id);
     w.document(p.api + "/releases/assets/" + aid, p.rel + "/releases/assets/" + aid, service);
-    w.asset(p.rel + "/releases/assets/" + aid + ".bytes", a, file);
-    w.asset(p.web + "/releases/download/" + release.tag_name + "/" + a.name, a, file);
+    w.asset(bytes_rel(p, a.id), a, file, bytes_rel(p, a.id));
+    w.asset(p.web + "/releases/download/" + release.tag_name + "/" + a.name, a, file, bytes_rel(p, a.id));
   }
 }
 
@@ -192,7 +218,8 @@ void export_repo(TreeWriter& w, Service& service, const Store& store, const Repo
   if (!latest || !w.document(p.api + "/releases/latest", p.rel + "/releases/latest", service)) return;
   w.document("/" + p.web + "/releases/latest", p.web + "/releases/latest/index.html", service);
   for (const Asset& a : latest->assets) {
-    w.asset(p.web + "/releases/latest/download/" + a.name, a, store.asset_file(repo, latest->id, a.id));
+    w.asset(p.web + "/releases/latest/download/" + a.name, a, store.asset_file(repo, latest->id, a.id),
+            bytes_rel(p, a.id));
   }
 }
 
@@ -209,7 +236,7 @@ void export_root_assets(TreeWriter& w, const Store& store, const std::string& fu
       spdlog::warn("export: /{} is taken by another file of the export; the asset is not at the root", a.name);
       continue;
     }
-    w.asset(a.name, a, store.asset_file(*repo, latest->id, a.id));
+    w.asset(a.name, a, store.asset_file(*repo, latest->id, a.id), bytes_rel(repo_paths(*repo), a.id));
   }
 }
 
@@ -239,7 +266,9 @@ ExportResult export_static(Service& service, const Store& store, const ExportOpt
   const uint64_t generation = store.generation();
   const fs::path tree = trees.begin();
   try {
-    TreeWriter w(tree, options);
+    std::optional<fs::path> previous;
+    if (trees.current()) previous = trees.trees_dir() / std::to_string(*trees.current());
+    TreeWriter w(tree, previous, options);
     write_surface(w, service, store);
     if (store.generation() != generation) {
       throw ExportStale("the store changed while the export was written; it is written again");

@@ -6,7 +6,8 @@
 // are byte for byte what the server answers a public client with the same --public-url;
 // there is no second renderer. Asset bytes are hard links of the store's immutable files
 // when those are world-readable already, otherwise copies (export files are 0644 for the web
-// server's user, and a hard link shares its mode with the store's 0600 file).
+// server's user, and a hard link shares its mode with the store's 0600 file); an asset the
+// previous tree holds already is linked from there, so a refresh writes only what is new.
 //
 // Left out on purpose: drafts (public view), /devices and the pages' devices and mirror
 // sections (live state, not published content: the export's Service has neither), /metrics,
@@ -44,7 +45,8 @@ struct ExportResult {
   std::filesystem::path tree;  // EXPORT.trees/<N>, EXPORT's new target
   uint64_t documents = 0;      // JSON files and pages
   uint64_t asset_files = 0;    // byte files (several per asset: download, .bytes, latest, /{name})
-  uint64_t linked = 0;         // of them, hard links of store files
+  uint64_t reused = 0;         // of them, links to the previous tree's files (unchanged assets)
+  uint64_t linked = 0;         // ... hard links of store files
   uint64_t copied = 0;         // ... copies of store files (the others link to one of these in the tree)
   uint64_t bytes_copied = 0;
 };

@@ -335,6 +335,15 @@ TEST_SUITE("server_export") {
     CHECK(inode_of(out / download) != inode_of(store_files[0]));  // 0600 in the store: a copy
     CHECK(mode_of(store_files[0]) == 0600);
 
+    // Nothing new: the next tree links the previous tree's file instead of copying again.
+    const ino_t copied = inode_of(out / download);
+    const Run again = run_export(s, out);
+    INFO(again.output);
+    REQUIRE(again.status == 0);
+    CHECK(again.output.find("(0 copies of store files") != std::string::npos);
+    CHECK(again.output.find(" 1 links to the previous export's files") != std::string::npos);
+    CHECK(inode_of(out / download) == copied);
+
     fs::permissions(store_files[0], fs::perms::others_read | fs::perms::group_read, fs::perm_options::add);
     const Run linked = run_export(s, out);
     INFO(linked.output);
@@ -347,7 +356,8 @@ TEST_SUITE("server_export") {
     REQUIRE(run_export(s, out, {"--copy"}).status == 0);
     CHECK(inode_of(out / download) != inode_of(store_files[0]));
     CHECK(mode_of(out / download) == 0644);
-    // Three exports: the current tree and the previous one are left.
+    CHECK(inode_of(out / download) != copied);
+    // Four exports: the current tree and the previous one are left.
     size_t trees = 0;
     for (const auto& e : fs::directory_iterator(scratch.path / "export.trees")) trees += e.is_directory() ? 1 : 0;
     CHECK(trees == 2);
