@@ -380,6 +380,8 @@ reader() {  # N
     echo "ok $tag"
   done
 }
+etag_of() { n -sI "$1" | awk 'tolower($1)=="etag:" {print $2}' | tr -d '\r'; }
+etag_before=$(etag_of "$tagged")
 reader_pids=()
 for i in $(seq "$readers"); do
   reader "$i" >"reader.$i.log" 2>&1 &
@@ -411,6 +413,12 @@ publish_while_reading() {
 check "publish V1.2.0 (uploads forwarded by nginx) to the server (--export-dir) while $readers readers poll latest through nginx: no failed read" \
   publish_while_reading
 grep -E 'ms after|reads' check.out | sed 's/^/# /'
+same_etag() {
+  local now
+  now=$(etag_of "$tagged")
+  [ -n "$etag_before" ] && [ "$now" = "$etag_before" ] || { echo "ETag $etag_before, now $now"; return 1; }
+}
+check "V1.1.0's image keeps its ETag across the refresh (the same file, linked into the new tree)" same_etag
 
 echo "checks: $checks, failed: $failures"
 [ "$failures" -eq 0 ] && echo "nginx export e2e: all checks passed"
