@@ -18,6 +18,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "access_log.hpp"
 #include "ca_certificate.hpp"
 #include "connection_budget.hpp"
 #include "connection_io.hpp"
@@ -249,9 +250,10 @@ void configure(Server& server, Service& service, bool secure) {
     if (!service.config().access_log) return;
     const double ms = request.routed ? std::chrono::duration<double, std::milli>(Clock::now() - request.start).count() : 0;
     const uint64_t bytes = req.method == "HEAD" ? 0 : (res.content_length_ > 0 ? res.content_length_ : res.body.size());
-    spdlog::info("access {} \"{} {}\" {} {} {:.1f}ms \"{}\"", req.remote_addr, host::printable(req.method.substr(0, 16)),
-                 host::printable(req.path.substr(0, 512)), res.status, bytes, ms,
-                 host::printable(req.get_header_value("User-Agent").substr(0, 200)));
+    write_access_line(fmt::format("access {} \"{} {}\" {} {} {:.1f}ms \"{}\"", req.remote_addr,
+                                  host::printable(req.method.substr(0, 16)), host::printable(req.path.substr(0, 512)),
+                                  res.status, bytes, ms,
+                                  host::printable(req.get_header_value("User-Agent").substr(0, 200))));
   });
 }
 
