@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <memory>
 #include <string>
 
 #include "connection_budget.hpp"
@@ -46,14 +45,16 @@ struct Address {
 };
 
 // This thread's connection. The buffers belong to the TLS connection connection_budget.hpp
-// names for the thread (served_tls()), which is set once per ConnectionScope.
+// names for the thread (served_tls()), which is set once per ConnectionScope. Trivially
+// destructible, so the one-byte reads reach it without a thread_local guard; ~ConnectionIo
+// frees the buffers.
 struct Io {
   bool open = false;
   std::chrono::milliseconds write_time{30'000};
-  std::unique_ptr<char[]> block;  // kReadBlock bytes, from the first read on
+  char* block = nullptr;  // kReadBlock bytes, from the first read on
   size_t block_at = 0;
   size_t block_end = 0;
-  std::string out;  // the response collected so far
+  std::string* out = nullptr;  // the response collected so far, from the first write on
   // The kernel last said the socket has input, and nothing was read since.
   bool known_readable = false;
   // A POLLOUT wait was answered: the library's liveness check comes next.
@@ -85,7 +86,7 @@ bool write_all(SSL* ssl, const char* data, size_t n) {
 // Copies up to `n` bytes of the read block to `dst`.
 int take_from_block(char* dst, size_t n) {
   const size_t take = std::min(n, io.block_end - io.block_at);
-  std::memcpy(dst, io.block.get() + io.block_at, take);
+  std::memcpy(dst, io.block + io.block_at, take);
   io.block_at += take;
   return static_cast<int>(take);
 }
@@ -110,13 +111,17 @@ ConnectionIo::ConnectionIo(std::chrono::milliseconds write_time) {
   io.write_time = write_time;
 }
 
-ConnectionIo::~ConnectionIo() { io = Io{}; }
+ConnectionIo::~ConnectionIo() {
+  delete[] io.block;
+  delete io.out;
+  io = Io{};
+}
 
 bool flush_response() {
-  if (io.out.empty()) return true;
+  if (io.out == nullptr || io.out->empty()) return true;
   SSL* ssl = served_tls();
-  const bool sent = io.open && ssl != nullptr && write_all(ssl, io.out.data(), io.out.size());
-  io.out.clear();
+  const bool sent = io.open && ssl != nullptr && write_all(ssl, io.out->data(), io.out->size());
+  io.out->clear();
   return sent;
 }
 
@@ -130,8 +135,8 @@ int io_ssl_read(SSL* ssl, void* buf, int num) {
   if (io.block_at < io.block_end) return take_from_block(dst, want);
   io.known_readable = false;
   if (want >= kReadBlock) return next().ssl_read(ssl, buf, num);
-  if (!io.block) io.block = std::make_unique<char[]>(kReadBlock);
-  const int got = next().ssl_read(ssl, io.block.get(), static_cast<int>(kReadBlock));
+  if (io.block == nullptr) io.block = new char[kReadBlock];
+  const int got = next().ssl_read(ssl, io.block, static_cast<int>(kReadBlock));
   if (got <= 0) return got;
   io.block_at = 0;
   io.block_end = static_cast<size_t>(got);
@@ -139,18 +144,20 @@ int io_ssl_read(SSL* ssl, void* buf, int num) {
 }
 
 int io_ssl_pending(const SSL* ssl) {
-  const int decrypted = next().ssl_pending(ssl);
-  if (!mine(ssl)) return decrypted;
-  return decrypted + static_cast<int>(io.block_end - io.block_at);
+  // Once per byte of a request head: the block answers without asking OpenSSL (its callers
+  // only ask whether anything is ready).
+  if (mine(ssl) && io.block_at < io.block_end) return static_cast<int>(io.block_end - io.block_at);
+  return next().ssl_pending(ssl);
 }
 
 int io_ssl_write(SSL* ssl, const void* buf, int num) {
   if (num <= 0 || !mine(ssl) || !SSL_is_init_finished(ssl)) return next().ssl_write(ssl, buf, num);
   const char* data = static_cast<const char*>(buf);
   const size_t n = static_cast<size_t>(num);
-  if (io.out.size() + n > kCollect && !flush_response()) return -1;
+  if (io.out == nullptr) io.out = new std::string;
+  if (io.out->size() + n > kCollect && !flush_response()) return -1;
   if (n > kCollect) return write_all(ssl, data, n) ? num : -1;
-  io.out.append(data, n);
+  io.out->append(data, n);
   return num;
 }
 
