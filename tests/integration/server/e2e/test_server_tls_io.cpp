@@ -9,9 +9,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <optional>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -140,6 +143,40 @@ TEST_SUITE("server_tls_io") {
       CHECK(r->status() == 200);
       CHECK(r->body == "ok\n");
     }
+  }
+
+  TEST_CASE("each answered request gets one whole access-log line, also from many connections at once") {
+    ServerProcess s;
+    s.start();
+    std::vector<std::thread> clients;
+    for (int i = 0; i < 8; ++i) {
+      clients.emplace_back([&s, i] {
+        Tls c(s.https_port());
+        for (int j = 0; j < 5; ++j) {
+          c.send(get("/healthz", "User-Agent-Id: " + std::to_string(i) + "\r\n"));
+          c.response();
+        }
+      });
+    }
+    for (std::thread& t : clients) t.join();
+    // "[2026-12-02 02:49:51.016] [info] access 127.0.0.1 "GET /healthz" 200 3 0.1ms "tls-io-test""
+    const std::string middle = "] [info] access 127.0.0.1 \"GET /healthz\" 200 3 ";
+    const std::string tail = "ms \"tls-io-test\"";
+    auto count_lines = [&] {
+      std::istringstream log(s.log());
+      size_t whole = 0;
+      for (std::string line; std::getline(log, line);) {
+        const bool ends = line.size() > tail.size() && line.compare(line.size() - tail.size(), tail.size(), tail) == 0;
+        if (line.rfind("[", 0) == 0 && line.find(middle) == 24 && ends) ++whole;
+      }
+      return whole;
+    };
+    // Lines are written as responses finish; wait for all 40 (at most 10 s).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (count_lines() < 40 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    CHECK(count_lines() == 40);
   }
 
   TEST_CASE("pipelined requests cut into TLS records mid-line are all answered in order") {
