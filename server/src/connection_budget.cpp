@@ -36,8 +36,7 @@ struct Connection {
 
 thread_local Connection t;
 
-const void* g_recv_hook = nullptr;
-const void* g_poll_hook = nullptr;
+SocketHooks g_hooks;
 
 void begin_head() {
   t.in_head = true;
@@ -172,6 +171,10 @@ void expect_next_request(bool close) {
 
 void watch_tls_connections(SSL_CTX& ctx) { SSL_CTX_set_info_callback(&ctx, on_tls_info); }
 
+int served_fd() { return t.armed ? t.fd : -1; }
+
+SSL* served_tls() { return t.armed ? t.ssl : nullptr; }
+
 ssize_t budget_recv(RecvFunction real_recv, int fd, void* buf, size_t len, int flags) {
   if (!t.armed || (flags & MSG_PEEK) || len == 0 || t.ssl != nullptr) return real_recv(fd, buf, len, flags);
   if (t.fd < 0) t.fd = fd;
@@ -202,14 +205,12 @@ std::optional<int> intercept_poll(pollfd* fds, nfds_t count) {
   return std::nullopt;
 }
 
-void register_socket_hooks(const void* recv_hook, const void* poll_hook) {
-  g_recv_hook = recv_hook;
-  g_poll_hook = poll_hook;
-}
+void register_socket_hooks(const SocketHooks& hooks) { g_hooks = hooks; }
 
 bool socket_hooks_active() {
-  return g_recv_hook != nullptr && g_recv_hook == ::dlsym(RTLD_DEFAULT, "recv") &&
-         g_poll_hook == ::dlsym(RTLD_DEFAULT, "poll");
+  return g_hooks.recv != nullptr && g_hooks.recv == ::dlsym(RTLD_DEFAULT, "recv") &&
+         g_hooks.poll == ::dlsym(RTLD_DEFAULT, "poll") && g_hooks.ssl_read == ::dlsym(RTLD_DEFAULT, "SSL_read") &&
+         g_hooks.ssl_write == ::dlsym(RTLD_DEFAULT, "SSL_write");
 }
 
 size_t head_prefix(const char* data, size_t n, int& state) {

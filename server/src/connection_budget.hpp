@@ -57,6 +57,11 @@ void expect_next_request(bool close);
 // Installs the BIO counting on every TLS connection of `ctx` when its handshake starts.
 void watch_tls_connections(SSL_CTX& ctx);
 
+// The connection served on this thread: its socket (-1 until its first read or handshake, and
+// on threads serving none) and, over TLS, its SSL (else nullptr). For connection_io.cpp.
+int served_fd();
+SSL* served_tls();
+
 // ---- for socket_hooks.cpp ----
 using RecvFunction = ssize_t (*)(int, void*, size_t, int);
 // recv() as the library sees it on a connection thread: counted against the budget and, for
@@ -64,9 +69,16 @@ using RecvFunction = ssize_t (*)(int, void*, size_t, int);
 ssize_t budget_recv(RecvFunction real_recv, int fd, void* buf, size_t len, int flags);
 // An answer for poll() on this connection without asking the kernel, or nothing.
 std::optional<int> intercept_poll(pollfd* fds, nfds_t count);
-// The hooks announce their recv() at start-up; socket_hooks_active() then checks the dynamic
-// linker really resolves recv and poll to them (so libcpp-httplib.so calls them too).
-void register_socket_hooks(const void* recv_hook, const void* poll_hook);
+// The hooks announce themselves at start-up; socket_hooks_active() then checks the dynamic
+// linker really resolves recv, poll, SSL_read and SSL_write to them (so libcpp-httplib.so
+// calls them too).
+struct SocketHooks {
+  const void* recv = nullptr;
+  const void* poll = nullptr;
+  const void* ssl_read = nullptr;
+  const void* ssl_write = nullptr;
+};
+void register_socket_hooks(const SocketHooks& hooks);
 bool socket_hooks_active();
 
 // Where the blank line ending a request head is: scans `n` bytes given the state left by the

@@ -18,8 +18,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "access_log.hpp"
 #include "ca_certificate.hpp"
 #include "connection_budget.hpp"
+#include "connection_io.hpp"
 #include "inbox.hpp"
 #include "install_hints.hpp"
 #include "mirror.hpp"
@@ -214,6 +216,7 @@ void configure(Server& server, Service& service, bool secure) {
     pool.idle_timeout = std::chrono::seconds(config.worker_idle_timeout_s);
     pool.limits.head_bytes = config.max_request_head;
     pool.limits.head_time = std::chrono::seconds(config.request_head_timeout_s);
+    pool.write_time = std::chrono::seconds(config.write_timeout_s);
     return new WorkerPool(pool, metrics.connections_in_flight());
   };
 
@@ -238,9 +241,11 @@ void configure(Server& server, Service& service, bool secure) {
     return on_error(service, secure, req, res);
   }));
 
-  // Called once each response is written: the next bytes are the next request's head.
+  // Called once each response is written: it goes out now (connection_io.hpp collected it),
+  // and the next bytes are the next request's head.
   server.set_logger([&service, &metrics](const httplib::Request& req, const httplib::Response& res) {
-    expect_next_request(res.get_header_value("Connection") == "close");
+    const bool sent = flush_response();
+    expect_next_request(!sent || res.get_header_value("Connection") == "close");
     const RequestState request = std::exchange(t_request, RequestState{});
     const RouteKind route = parse_route(req.path).kind;
     metrics.count_request(route, res.status);
@@ -248,9 +253,10 @@ void configure(Server& server, Service& service, bool secure) {
     if (!service.config().access_log) return;
     const double ms = request.routed ? std::chrono::duration<double, std::milli>(Clock::now() - request.start).count() : 0;
     const uint64_t bytes = req.method == "HEAD" ? 0 : (res.content_length_ > 0 ? res.content_length_ : res.body.size());
-    spdlog::info("access {} \"{} {}\" {} {} {:.1f}ms \"{}\"", req.remote_addr, host::printable(req.method.substr(0, 16)),
-                 host::printable(req.path.substr(0, 512)), res.status, bytes, ms,
-                 host::printable(req.get_header_value("User-Agent").substr(0, 200)));
+    write_access_line(fmt::format("access {} \"{} {}\" {} {} {:.1f}ms \"{}\"", req.remote_addr,
+                                  host::printable(req.method.substr(0, 16)), host::printable(req.path.substr(0, 512)),
+                                  res.status, bytes, ms,
+                                  host::printable(req.get_header_value("User-Agent").substr(0, 200))));
   });
 }
 

@@ -3,8 +3,14 @@
 namespace vt132::server {
 
 void Metrics::count_request(RouteKind route, int status) {
+  const size_t kind = static_cast<size_t>(route);
+  const int slot = status - kFirstStatus;
+  if (kind < kRouteKinds && slot >= 0 && static_cast<size_t>(slot) < kStatuses) {
+    requests_[kind][static_cast<size_t>(slot)].fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   std::lock_guard lock(mutex_);
-  ++requests_[{static_cast<int>(route), status}];
+  ++other_requests_[{static_cast<int>(route), status}];
 }
 
 void Metrics::count_download(const std::string& owner, const std::string& repo, const std::string& tag,
@@ -28,7 +34,14 @@ std::string Metrics::render(uint64_t quarantined_files) const {
   out += "# TYPE vt132_http_requests_total counter\n";
   {
     std::lock_guard lock(mutex_);
-    for (const auto& [key, n] : requests_) {
+    std::map<std::pair<int, int>, uint64_t> requests = other_requests_;
+    for (size_t kind = 0; kind < kRouteKinds; ++kind) {
+      for (size_t slot = 0; slot < kStatuses; ++slot) {
+        const uint64_t n = requests_[kind][slot].load(std::memory_order_relaxed);
+        if (n != 0) requests[{static_cast<int>(kind), kFirstStatus + static_cast<int>(slot)}] += n;
+      }
+    }
+    for (const auto& [key, n] : requests) {
       out += "vt132_http_requests_total{route=\"";
       out += route_name(static_cast<RouteKind>(key.first));
       out += "\",status=\"" + std::to_string(key.second) + "\"} " + std::to_string(n) + "\n";

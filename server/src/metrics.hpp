@@ -1,5 +1,6 @@
 #pragma once
 // Counters for /metrics in the Prometheus text format (version 0.0.4).
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -31,8 +32,15 @@ class Metrics {
   std::string render(uint64_t quarantined_files) const;
 
  private:
+  // Requests by (route, status), counted on every response: atomics, so the serving threads
+  // do not queue on one mutex. Statuses 100-599 of the kinds up to RootAsset (route.hpp's
+  // last); anything else in other_requests_, under the mutex.
+  static constexpr size_t kRouteKinds = static_cast<size_t>(RouteKind::RootAsset) + 1;
+  static constexpr int kFirstStatus = 100;
+  static constexpr size_t kStatuses = 500;
+  std::array<std::array<std::atomic<uint64_t>, kStatuses>, kRouteKinds> requests_{};
   mutable std::mutex mutex_;
-  std::map<std::pair<int, int>, uint64_t> requests_;  // (route, status)
+  std::map<std::pair<int, int>, uint64_t> other_requests_;  // (route, status)
   std::map<std::string, uint64_t> downloads_;         // label set text -> count
   std::map<uint64_t, uint64_t> asset_downloads_;      // asset id -> count
   std::atomic<uint64_t> bytes_sent_{0};

@@ -74,6 +74,7 @@ void WorkerPool::work(Threads::iterator self) {
     in_flight_.fetch_add(1, std::memory_order_relaxed);
     {
       ConnectionScope connection(options_.limits);
+      ConnectionIo io(options_.write_time);
       fn();
     }
     in_flight_.fetch_sub(1, std::memory_order_relaxed);

@@ -6,7 +6,8 @@
 // connections; beyond that the accept loop waits, and further clients wait in the kernel's
 // listen backlog instead of in our memory. A thread idle for `idle_timeout` ends, so a burst
 // of connections does not keep its threads (and their stacks) for the life of the process.
-// Each connection is served inside a ConnectionScope: its receive budget.
+// Each connection is served inside a ConnectionScope (its receive budget) and a ConnectionIo
+// (its read and write buffers).
 #include <httplib.h>
 
 #include <atomic>
@@ -19,6 +20,7 @@
 #include <thread>
 
 #include "connection_budget.hpp"
+#include "connection_io.hpp"
 
 namespace vt132::server {
 
@@ -27,6 +29,7 @@ struct WorkerPoolOptions {
   size_t max_queue = 1;
   std::chrono::milliseconds idle_timeout{30'000};
   ConnectionLimits limits;
+  std::chrono::milliseconds write_time{30'000};  // how long a write waits for the client
 };
 
 class WorkerPool : public httplib::TaskQueue {
