@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -33,14 +34,13 @@ int free_port() {
   return ntohs(addr.sin_port);
 }
 
-namespace {
-
-std::string run_and_capture(const std::vector<std::string>& argv) {
+ProgramRun run_program(const std::vector<std::string>& argv, bool with_stderr, std::chrono::seconds limit) {
   int pipefd[2];
-  if (::pipe(pipefd) != 0) throw std::runtime_error("pipe");
+  if (argv.empty() || ::pipe(pipefd) != 0) throw std::runtime_error("run_program: no program or no pipe");
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::dup2(pipefd[1], 1);
+    if (with_stderr) ::dup2(pipefd[1], 2);
     ::close(pipefd[0]);
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -49,15 +49,38 @@ std::string run_and_capture(const std::vector<std::string>& argv) {
     ::_exit(127);
   }
   ::close(pipefd[1]);
-  std::string out;
+  ProgramRun run;
+  const auto deadline = std::chrono::steady_clock::now() + limit;
   char buf[4096];
-  ssize_t n;
-  while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  // Read until the program (and any child holding its output) closes the pipe, or the limit.
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd p{pipefd[0], POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+    const ssize_t n = ::read(pipefd[0], buf, sizeof buf);
+    if (n <= 0) break;
+    run.output.append(buf, static_cast<size_t>(n));
+  }
   ::close(pipefd[0]);
   int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error("command failed: " + argv[0]);
-  return out;
+  while (::waitpid(pid, &status, WNOHANG) != pid) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      return run;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // the pipe closed; the exit follows
+  }
+  if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
+  return run;
+}
+
+namespace {
+
+std::string run_and_capture(const std::vector<std::string>& argv) {
+  const ProgramRun run = run_program(argv, false);
+  if (run.exit_code != 0) throw std::runtime_error("command failed: " + argv[0]);
+  return run.output;
 }
 
 }  // namespace

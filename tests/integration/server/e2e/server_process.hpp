@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -51,5 +52,15 @@ class ServerProcess {
 
 // A port the kernel just gave out on 127.0.0.1 (free at the time of the call).
 int free_port();
+
+// One run of a program to its end, as an operator's shell would see it.
+struct ProgramRun {
+  int exit_code = -1;  // -1: killed by a signal, or by run_program at `limit`
+  std::string output;  // stdout, and stderr when asked for
+};
+// Runs argv[0] (a path) with `argv` and waits for it to exit, at most `limit`: a program still
+// running then is killed (for a test whose failure is a server that does not exit).
+ProgramRun run_program(const std::vector<std::string>& argv, bool with_stderr = true,
+                       std::chrono::seconds limit = std::chrono::seconds(120));
 
 }  // namespace vt132::test

@@ -82,49 +82,12 @@ class TlsConnection {
   bool ok_ = false;
 };
 
-struct Outcome {
-  int exit_code = -1;
-  std::string output;
-};
-
-// Runs the server with `args` and waits (at most 20 s) for it to exit; kills it if it does not.
-Outcome run_server_once(const std::vector<std::string>& args) {
-  int pipefd[2];
-  REQUIRE(::pipe(pipefd) == 0);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(pipefd[1], 1);
-    ::dup2(pipefd[1], 2);
-    ::close(pipefd[0]);
-    std::vector<char*> argv{const_cast<char*>(VT132_OTA_SERVER)};
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(pipefd[1]);
-  Outcome out;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  char buf[4096];
-  pollfd p{pipefd[0], POLLIN, 0};
-  while (std::chrono::steady_clock::now() < deadline && ::poll(&p, 1, 200) >= 0) {
-    if (!(p.revents & (POLLIN | POLLHUP))) continue;
-    const ssize_t n = ::read(pipefd[0], buf, sizeof buf);
-    if (n <= 0) break;
-    out.output.append(buf, static_cast<size_t>(n));
-  }
-  ::close(pipefd[0]);
-  int status = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (::waitpid(pid, &status, WNOHANG) == pid) {
-      if (WIFEXITED(status)) out.exit_code = WEXITSTATUS(status);
-      return out;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ::kill(pid, SIGKILL);  // still running: it bound the address (the failure this test is for)
-  ::waitpid(pid, &status, 0);
-  return out;
+// Runs the server with `args` and waits (at most 20 s) for it to exit; kills it if it does not
+// (still running: it bound the address, the failure these tests are for).
+ProgramRun run_server_once(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{VT132_OTA_SERVER};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_program(argv, true, std::chrono::seconds(20));
 }
 
 }  // namespace
@@ -482,10 +445,10 @@ TEST_SUITE("server_e2e") {
     const std::string https = "127.0.0.1:" + std::to_string(s.https_port());
     const std::string http = "127.0.0.1:" + std::to_string(s.http_port());
     const fs::path other = s.data_dir().string() + "-second";
-    const Outcome same_https = run_server_once({"--data", other.string(), "--listen", https});
+    const ProgramRun same_https = run_server_once({"--data", other.string(), "--listen", https});
     CHECK(same_https.exit_code == 1);
     CHECK_MESSAGE(same_https.output.find(https + " is in use") != std::string::npos, same_https.output);
-    const Outcome same_http = run_server_once(
+    const ProgramRun same_http = run_server_once(
         {"--data", other.string(), "--listen", "127.0.0.1:" + std::to_string(free_port()), "--http-listen", http});
     CHECK(same_http.exit_code == 1);
     CHECK_MESSAGE(same_http.output.find(http + " is in use") != std::string::npos, same_http.output);

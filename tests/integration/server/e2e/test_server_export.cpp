@@ -50,40 +50,9 @@ struct Scratch {
   }
 };
 
-struct Run {
-  int status = -1;  // exit code
-  std::string output;  // stdout and stderr
-};
-
-Run run(const std::vector<std::string>& argv) {
-  int pipefd[2];
-  REQUIRE(::pipe(pipefd) == 0);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(pipefd[1], 1);
-    ::dup2(pipefd[1], 2);
-    ::close(pipefd[0]);
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  ::close(pipefd[1]);
-  Run r;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0) r.output.append(buf, static_cast<size_t>(n));
-  ::close(pipefd[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
 // As an operator runs it: with the server's options (the pages' install lines name its
 // listeners), the base URL given as --base-url.
-Run run_export(const ServerProcess& s, const fs::path& out, std::vector<std::string> extra = {}) {
+ProgramRun run_export(const ServerProcess& s, const fs::path& out, std::vector<std::string> extra = {}) {
   std::vector<std::string> argv = {VT132_OTA_SERVER,
                                    "--data",
                                    s.data_dir().string(),
@@ -99,7 +68,7 @@ Run run_export(const ServerProcess& s, const fs::path& out, std::vector<std::str
                                    "--base-url",
                                    kBase};
   argv.insert(argv.end(), extra.begin(), extra.end());
-  return run(argv);
+  return run_program(argv);
 }
 
 std::string read(const fs::path& file) {
@@ -239,15 +208,15 @@ TEST_SUITE("server_export") {
     const fs::path out = scratch.path / "export";
 
     // Beside a running server, export refuses and says what to do instead.
-    const Run busy = run_export(s, out);
-    CHECK(busy.status == 1);
+    const ProgramRun busy = run_export(s, out);
+    CHECK(busy.exit_code == 1);
     CHECK(busy.output.find("--export-dir") != std::string::npos);
     CHECK_FALSE(fs::exists(out));
 
     REQUIRE(s.stop() == 0);
-    const Run done = run_export(s, out);
+    const ProgramRun done = run_export(s, out);
     INFO(done.output);
-    REQUIRE(done.status == 0);
+    REQUIRE(done.exit_code == 0);
     CHECK(done.output.find(" 0 hard links of store files") != std::string::npos);  // they are 0600: copies
     REQUIRE(fs::is_symlink(out));
     const fs::path tree = scratch.path / link_of(out);
@@ -331,29 +300,29 @@ TEST_SUITE("server_export") {
     const fs::path out = scratch.path / "export";
     const std::string download = "vt132/firmware/releases/download/V1.0.0/VT132.bin";
 
-    REQUIRE(run_export(s, out).status == 0);
+    REQUIRE(run_export(s, out).exit_code == 0);
     CHECK(inode_of(out / download) != inode_of(store_files[0]));  // 0600 in the store: a copy
     CHECK(mode_of(store_files[0]) == 0600);
 
     // Nothing new: the next tree links the previous tree's file instead of copying again.
     const ino_t copied = inode_of(out / download);
-    const Run again = run_export(s, out);
+    const ProgramRun again = run_export(s, out);
     INFO(again.output);
-    REQUIRE(again.status == 0);
+    REQUIRE(again.exit_code == 0);
     CHECK(again.output.find("(0 copies of store files") != std::string::npos);
     CHECK(again.output.find(" 1 links to the previous export's files") != std::string::npos);
     CHECK(inode_of(out / download) == copied);
 
     fs::permissions(store_files[0], fs::perms::others_read | fs::perms::group_read, fs::perm_options::add);
-    const Run linked = run_export(s, out);
+    const ProgramRun linked = run_export(s, out);
     INFO(linked.output);
-    REQUIRE(linked.status == 0);
+    REQUIRE(linked.exit_code == 0);
     CHECK(linked.output.find(" 1 hard links of store files") != std::string::npos);
     CHECK(inode_of(out / download) == inode_of(store_files[0]));
     CHECK(inode_of(out / "VT132.bin") == inode_of(store_files[0]));
     CHECK(mode_of(out / download) == 0644);
 
-    REQUIRE(run_export(s, out, {"--copy"}).status == 0);
+    REQUIRE(run_export(s, out, {"--copy"}).exit_code == 0);
     CHECK(inode_of(out / download) != inode_of(store_files[0]));
     CHECK(mode_of(out / download) == 0644);
     CHECK(inode_of(out / download) != copied);
@@ -372,25 +341,25 @@ TEST_SUITE("server_export") {
     const fs::path out = scratch.path / "site";
     fs::create_directory(out);
     std::ofstream(out / "index.html") << "mine";
-    const Run foreign = run_export(s, out);
-    CHECK(foreign.status == 1);
+    const ProgramRun foreign = run_export(s, out);
+    CHECK(foreign.exit_code == 1);
     CHECK(foreign.output.find("is not a static export made by vt132-ota-server") != std::string::npos);
     CHECK(read(out / "index.html") == "mine");
 
-    const Run no_base = run({VT132_OTA_SERVER, "--data", s.data_dir().string(), "export", "--out",
+    const ProgramRun no_base = run_program({VT132_OTA_SERVER, "--data", s.data_dir().string(), "export", "--out",
                              (scratch.path / "x").string()});
-    CHECK(no_base.status == 1);
+    CHECK(no_base.exit_code == 1);
     CHECK(no_base.output.find("--base-url") != std::string::npos);
-    const Run bad_base = run({VT132_OTA_SERVER, "--data", s.data_dir().string(), "export", "--out",
+    const ProgramRun bad_base = run_program({VT132_OTA_SERVER, "--data", s.data_dir().string(), "export", "--out",
                               (scratch.path / "x").string(), "--base-url", "https://example.test/"});
-    CHECK(bad_base.status == 1);
+    CHECK(bad_base.exit_code == 1);
     CHECK(bad_base.output.find("trailing '/'") != std::string::npos);
     CHECK_FALSE(fs::exists(scratch.path / "x"));
 
-    const Run server = run({VT132_OTA_SERVER, "--data", s.data_dir().string(), "--listen",
+    const ProgramRun server = run_program({VT132_OTA_SERVER, "--data", s.data_dir().string(), "--listen",
                             "127.0.0.1:" + std::to_string(free_port()), "--export-dir",
                             (scratch.path / "y").string()});
-    CHECK(server.status == 1);
+    CHECK(server.exit_code == 1);
     CHECK(server.output.find("--export-dir needs --public-url") != std::string::npos);
   }
 
