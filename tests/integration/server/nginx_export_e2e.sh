@@ -289,34 +289,23 @@ fi
 runs() {  # ANSWERS VERSION: ATI1 answered VERSION
   [[ $1 == *$'ATI1\n'"$2"* ]] || { echo "not running $2: $1"; return 1; }
 }
-sim_https() {
-  local out
-  out=$(FLASH=dev-https.bin; setup_device; FLASH=dev-https.bin device -- "AT+W=lab,pw" \
-    "AT+U=$base/repos/$repo/releases/latest" "AT+U?" "AT+U^") || return 1
-  grep -qF "V1.1.0 [NEWER]" <<<"$out" && grep -qF 'OK' <<<"$out" || { echo "$out"; cat sim.err; return 1; }
-  out=$(FLASH=dev-https.bin device -- "ATI1")
+# A fresh device (flash file $1) sets its update URL to $2, sends the AT lines after $4, prints
+# what $3 says it must, and then runs V1.1.0.
+sim_update() {
+  local flash=$1 url=$2 expect=$3 out
+  shift 3
+  out=$(FLASH=$flash; setup_device; FLASH=$flash device -- "AT+W=lab,pw" "AT+U=$url" "$@") || return 1
+  grep -qF "$expect" <<<"$out" || { echo "$out"; cat sim.err; return 1; }
+  out=$(FLASH=$flash device -- "ATI1")
   runs "$out" V1.1.0
 }
+sim_https() { sim_update dev-https.bin "$base/repos/$repo/releases/latest" "V1.1.0 [NEWER]" "AT+U?" "AT+U^"; }
 check "vt132-sim: AT+U? and AT+U^ from latest over HTTPS through nginx, then runs V1.1.0" sim_https
 
-sim_force_tag() {
-  local out
-  out=$(FLASH=dev-tag.bin; setup_device; FLASH=dev-tag.bin device -- "AT+W=lab,pw" \
-    "AT+U=$base/api/v3/repos/$repo/releases/tags/V1.1.0" "AT+U?" "AT+U!") || return 1
-  grep -qF 'OK' <<<"$out" || { echo "$out"; cat sim.err; return 1; }
-  out=$(FLASH=dev-tag.bin device -- "ATI1")
-  runs "$out" V1.1.0
-}
+sim_force_tag() { sim_update dev-tag.bin "$base/api/v3/repos/$repo/releases/tags/V1.1.0" OK "AT+U?" "AT+U!"; }
 check "vt132-sim: AT+U= a tag's /api/v3 URL and AT+U! through nginx" sim_force_tag
 
-sim_plain() {
-  local out
-  out=$(FLASH=dev-plain.bin; setup_device; FLASH=dev-plain.bin device -- "AT+W=lab,pw" \
-    "AT+U=$plain/VT132.bin" "AT+U?" "AT+U^") || return 1
-  grep -qF "V1.1.0 [NEWER]" <<<"$out" || { echo "$out"; cat sim.err; return 1; }
-  out=$(FLASH=dev-plain.bin device -- "ATI1")
-  runs "$out" V1.1.0
-}
+sim_plain() { sim_update dev-plain.bin "$plain/VT132.bin" "V1.1.0 [NEWER]" "AT+U?" "AT+U^"; }
 check "vt132-sim: stock firmware's plain-HTTP /VT132.bin from nginx" sim_plain
 
 # A download cut in the middle (nginx stops: SIGTERM is its fast shutdown) and resumed with a
