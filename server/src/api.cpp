@@ -34,12 +34,31 @@ int64_t rate_limit_reset() {
              .count() + 3600;
 }
 
+// httplib takes header names and values as const std::string&: the constant ones are built
+// once here, not as temporaries (most are too long for the short-string buffer) per request.
+const std::string kHeaderLimit = "X-RateLimit-Limit";
+const std::string kHeaderRemaining = "X-RateLimit-Remaining";
+const std::string kHeaderUsed = "X-RateLimit-Used";
+const std::string kHeaderReset = "X-RateLimit-Reset";
+const std::string kHeaderResource = "X-RateLimit-Resource";
+const std::string kRateLimitText = std::to_string(kRateLimit);
+const std::string kZero = "0";
+const std::string kCore = "core";
+const std::string kHeaderETag = "ETag";
+const std::string kHeaderCacheControl = "Cache-Control";
+const std::string kCacheControl = "public, max-age=60, s-maxage=60";
+const std::string kHeaderVary = "Vary";
+const std::string kVary = "Accept, Authorization";
+const std::string kHeaderLink = "Link";
+const std::string kHeaderContentType = "Content-Type";
+const std::string kJsonType = "application/json; charset=utf-8";
+
 void set_rate_limit_headers(httplib::Response& res) {
-  res.set_header("X-RateLimit-Limit", std::to_string(kRateLimit));
-  res.set_header("X-RateLimit-Remaining", std::to_string(kRateLimit));
-  res.set_header("X-RateLimit-Used", "0");
-  res.set_header("X-RateLimit-Reset", std::to_string(rate_limit_reset()));
-  res.set_header("X-RateLimit-Resource", "core");
+  res.set_header(kHeaderLimit, kRateLimitText);
+  res.set_header(kHeaderRemaining, kRateLimitText);
+  res.set_header(kHeaderUsed, kZero);
+  res.set_header(kHeaderReset, std::to_string(rate_limit_reset()));
+  res.set_header(kHeaderResource, kCore);
 }
 
 json rate_limit_json() {
@@ -308,38 +327,46 @@ void Service::api_get(const httplib::Request& req, httplib::Response& res, const
   }
   set_rate_limit_headers(res);
   const uint64_t generation = store_.generation();
-  std::string key = base.web;
   const BodyFormat format = body_format_from_accept(req.get_header_value("Accept"));
+  std::string key;
+  key.reserve(base.web.size() + req.path.size() + 32);
+  key += base.web;
   key += see_drafts ? "\nD" : "\nP";
-  key += std::to_string(static_cast<int>(format)) + "\n";
+  key += std::to_string(static_cast<int>(format));
+  key += '\n';
   key += req.path;
   if (route.kind == RouteKind::Releases || route.kind == RouteKind::ReleaseAssets || route.kind == RouteKind::Tags) {
     const Page p = page_of(req);
-    key += "?" + std::to_string(p.per_page) + "&" + std::to_string(p.page);
+    key += '?';
+    key += std::to_string(p.per_page);
+    key += '&';
+    key += std::to_string(p.page);
   }
-  std::optional<ResponseCache::Entry> entry = cache_.get(key, generation);
+  std::shared_ptr<const ResponseCache::Entry> entry = cache_.get(key, generation);
   if (!entry) {
-    ResponseCache::Entry fresh;
-    const int status = api_get_json(req, route, base, see_drafts, format, fresh);
+    auto fresh = std::make_shared<ResponseCache::Entry>();
+    const int status = api_get_json(req, route, base, see_drafts, format, *fresh);
     if (status != 200) {
       const bool no_latest = route.kind == RouteKind::ReleaseLatest && status == 404;
       send_error(res, status, no_latest ? no_release_message(route.owner, route.repo) : "Not Found");
       return;
     }
-    fresh.etag = body_etag(fresh.body);
-    cache_.put(key, generation, fresh);
-    entry = std::move(fresh);
+    fresh->etag = body_etag(fresh->body);
+    entry = fresh;
+    cache_.put(key, generation, entry);
   }
-  res.set_header("ETag", entry->etag);
-  res.set_header("Cache-Control", "public, max-age=60, s-maxage=60");
-  res.set_header("Vary", "Accept, Authorization");
-  if (!entry->link.empty()) res.set_header("Link", entry->link);
+  res.set_header(kHeaderETag, entry->etag);
+  res.set_header(kHeaderCacheControl, kCacheControl);
+  res.set_header(kHeaderVary, kVary);
+  if (!entry->link.empty()) res.set_header(kHeaderLink, entry->link);
   if (etag_matches(req, entry->etag)) {
     res.status = 304;
     return;
   }
   res.status = 200;
-  res.set_content(std::move(entry->body), "application/json; charset=utf-8");
+  // What set_content does, less its search for an earlier Content-Type (there is none here).
+  res.body = entry->body;
+  res.set_header(kHeaderContentType, kJsonType);
 }
 
 void Service::api_delete(httplib::Response& res, const Route& route, const Auth& auth) {

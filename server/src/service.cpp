@@ -35,8 +35,9 @@ std::string body_etag(const std::string& body) {
 }
 
 bool etag_matches(const httplib::Request& req, const std::string& etag) {
-  if (!req.has_header("If-None-Match")) return false;
+  // One lookup: an absent header reads as "", which matches nothing.
   const std::string value = req.get_header_value("If-None-Match");
+  if (value.empty()) return false;
   if (value == "*") return true;
   // Weak comparison (RFC 9110 8.8.3.2): W/"x" and "x" match.
   auto opaque = [](std::string_view t) {
@@ -61,15 +62,15 @@ void close_after(httplib::Response& res) { res.set_header("Connection", "close")
 
 // ---- cache ----
 
-std::optional<ResponseCache::Entry> ResponseCache::get(const std::string& key, uint64_t generation) const {
+std::shared_ptr<const ResponseCache::Entry> ResponseCache::get(const std::string& key, uint64_t generation) const {
   std::shared_lock lock(mutex_);
-  if (generation != generation_) return std::nullopt;
+  if (generation != generation_) return nullptr;
   auto it = entries_.find(key);
-  if (it == entries_.end()) return std::nullopt;
+  if (it == entries_.end()) return nullptr;
   return it->second;
 }
 
-void ResponseCache::put(const std::string& key, uint64_t generation, Entry entry) {
+void ResponseCache::put(const std::string& key, uint64_t generation, std::shared_ptr<const Entry> entry) {
   std::unique_lock lock(mutex_);
   if (generation < generation_) return;  // computed from an older store
   if (generation != generation_ || entries_.size() >= kMaxEntries) {

@@ -3,6 +3,7 @@
 // downloads, pages, GraphQL, /healthz and /metrics. http_server.cpp wires it into httplib.
 #include <httplib.h>
 
+#include <memory>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -25,7 +26,8 @@ namespace vt132::server {
 constexpr size_t kMaxJsonBody = 1u << 20;
 
 // GET responses keyed by everything they depend on, dropped whenever the store changes,
-// so a busy `releases/latest` is one hash lookup and a copy.
+// so a busy `releases/latest` is one hash lookup. Entries are shared, never copied: a hit
+// costs a reference count, and the body is copied once, into the response.
 class ResponseCache {
  public:
   struct Entry {
@@ -33,14 +35,14 @@ class ResponseCache {
     std::string etag;
     std::string link;  // the Link header of paginated lists
   };
-  std::optional<Entry> get(const std::string& key, uint64_t generation) const;
-  void put(const std::string& key, uint64_t generation, Entry entry);
+  std::shared_ptr<const Entry> get(const std::string& key, uint64_t generation) const;
+  void put(const std::string& key, uint64_t generation, std::shared_ptr<const Entry> entry);
 
  private:
   static constexpr size_t kMaxEntries = 4096;
   mutable std::shared_mutex mutex_;
   uint64_t generation_ = 0;
-  std::unordered_map<std::string, Entry> entries_;
+  std::unordered_map<std::string, std::shared_ptr<const Entry>> entries_;
 };
 
 class Service {
