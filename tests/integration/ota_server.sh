@@ -4,7 +4,11 @@
 #                                       test's EXIT trap stops it; ACCESS_LOG=true makes
 #                                       it log every request to server.log; CACERT names
 #                                       the CA to reach it by (default data/tls/ca.pem);
-#                                       SERVER_UID=N runs it as that user (and group) N
+#                                       SERVER_UID=N runs it as that user (and group) N;
+#                                       WITH_HTTP=1 adds --http-listen on a port of its own,
+#                                       picked afresh with each try like the HTTPS one, in
+#                                       $http_port (a port chosen before the call can be taken
+#                                       by then, and every retry would fail on it)
 #   serving PORT PID                    waits until the server PID answers /healthz over
 #                                       HTTPS on PORT (with $CACERT or ./data's CA); false if it ends
 #   publish_dir DIR [publish flags]     vt132-release publish DIR to that server
@@ -25,11 +29,15 @@ start_server() {
   VT132_TOKEN=$("$BIN/vt132-ota-server" --data data token create test 2>/dev/null | tail -1)
   local as=()
   [ -z "${SERVER_UID:-}" ] || as=(setpriv --reuid="$SERVER_UID" --regid="$SERVER_UID" --clear-groups)
-  local port ready=0
+  local port ready=0 plain=()
   for _ in 1 2 3 4 5; do
     port=$((20000 + RANDOM % 30000))
+    if [ -n "${WITH_HTTP:-}" ]; then
+      http_port=$((20000 + RANDOM % 30000))
+      plain=(--http-listen "127.0.0.1:$http_port")
+    fi
     "${as[@]}" "$BIN/vt132-ota-server" --data data --listen "127.0.0.1:$port" --tls-name 127.0.0.1 \
-      --access-log "${ACCESS_LOG:-false}" --repo "$repo" "$@" >server.log 2>&1 &
+      --access-log "${ACCESS_LOG:-false}" --repo "$repo" "${plain[@]}" "$@" >server.log 2>&1 &
     server_pid=$!
     trap 'kill $server_pid 2>/dev/null; wait $server_pid 2>/dev/null' EXIT
     if serving "$port" "$server_pid"; then

@@ -27,9 +27,7 @@ ca_pin() {
 }
 
 test_add_while_the_server_runs_is_installed_over_plain_http_by_stock_firmware_and_over_https() {
-  local http_port
-  http_port=$(free_port)
-  start_server --http-listen "127.0.0.1:$http_port"
+  WITH_HTTP=1 start_server
   setup_device
   FLASH=https-device.bin setup_device
   image V1.1.0
@@ -88,9 +86,7 @@ test_add_refuses_a_damaged_image_as_verify_does_and_stores_nothing() {
 }
 
 test_an_empty_server_answers_404_naming_the_repository_and_the_add_command() {
-  local http_port
-  http_port=$(free_port)
-  start_server --http-listen "127.0.0.1:$http_port"
+  WITH_HTTP=1 start_server
   local want="404 No release of $repo to serve yet; on the server, run: vt132-ota-server add VT132.bin --data DIR"
   expect_equal "$(message_of "http://127.0.0.1:$http_port/VT132.bin")" "$want"
   expect_equal "$(message_of "$url/repos/$repo/releases/latest")" "$want"

@@ -72,8 +72,7 @@ test_two_boards_update_and_the_list_says_which_one_rolled_back() {
 }
 
 test_stock_firmware_is_listed_by_address_with_its_bytes_and_resumed_ranges() {
-  local http_port=$((40000 + RANDOM % 20000))
-  start_server --http-listen "127.0.0.1:$http_port"
+  WITH_HTTP=1 start_server
   release V1.1.0
   local size
   size=$(stat -c %s img-V1.1.0.bin)

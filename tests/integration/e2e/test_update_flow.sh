@@ -137,8 +137,7 @@ test_a_damaged_patch_asset_is_refused_and_the_full_image_installed_in_the_same_c
 }
 
 test_older_firmware_takes_the_image_straight_from_the_plain_http_url() {
-  local http_port=$((40000 + RANDOM % 20000))
-  start_server --http-listen "127.0.0.1:$http_port"
+  WITH_HTTP=1 start_server
   setup_device
   release V1.1.0
   local out

@@ -88,15 +88,14 @@ median_of_20() {  # URL: "TOTAL ms (SERVER ms)": medians of 20 of curl's time_to
 }
 
 test_the_home_page_in_chromium_teaches_install_lines_pin_and_release_marks() {
-  local hport=$((20000 + RANDOM % 30000))
-  start_server --http-listen "127.0.0.1:$hport"
+  WITH_HTTP=1 start_server
   publish_story
   local dom pin
   dom=$(browser "$url/" --screenshot="$BUILD_DIR/page.png" --window-size=1200,1600) || fail "chromium failed: $(tail -3 chromium.log)"
   [ -s "$BUILD_DIR/page.png" ] || fail "no screenshot at $BUILD_DIR/page.png"
   dom=$(browser "$url/") || fail "chromium failed: $(tail -3 chromium.log)"
   expect_contains "$dom" "AT+U=$url/repos/$repo/releases/latest"
-  expect_contains "$dom" "AT+U=http://127.0.0.1:$hport/VT132.bin"
+  expect_contains "$dom" "AT+U=http://127.0.0.1:$http_port/VT132.bin"
   expect_contains "$dom" "AT+U=$url/repos/$other_repo/releases/latest"
   # The pin on the page is the one the server printed at start and the one of /ca.pem.
   pin=$(wait_for_line server.log 'CA public key SHA-256 pin: ' | sed 's/.*pin: //')
@@ -130,7 +129,7 @@ test_the_home_page_in_chromium_teaches_install_lines_pin_and_release_marks() {
   grep -qE 'vt132-manifest\.json</a></td><td[^>]*>[^<]*</td><td class="downloads">1</td>' <<<"$(release_section "$dom" V1.7.0)" ||
     fail "V1.7.0's manifest does not show 1 download"
   # Read over plain HTTP, the page still gives devices the HTTPS line.
-  expect_contains "$(curl -sf "http://127.0.0.1:$hport/")" "AT+U=$url/repos/$repo/releases/latest"
+  expect_contains "$(curl -sf "http://127.0.0.1:$http_port/")" "AT+U=$url/repos/$repo/releases/latest"
   # No script anywhere: the page works without JavaScript.
   case "$dom" in *'<script'*) fail "the page carries a script" ;; esac
 
@@ -143,8 +142,7 @@ test_the_home_page_in_chromium_teaches_install_lines_pin_and_release_marks() {
 }
 
 test_a_release_page_in_chromium_shows_its_install_lines_and_marks() {
-  local hport=$((20000 + RANDOM % 30000))
-  start_server --http-listen "127.0.0.1:$hport"
+  WITH_HTTP=1 start_server
   publish_story
   local html_url dom
   html_url=$(curl -sf --cacert data/tls/ca.pem "$api/repos/$repo/releases/tags/V1.7.0" | jq -r .html_url)
