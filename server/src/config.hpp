@@ -20,7 +20,8 @@ struct ServerConfig {
   uint64_t max_upload_bytes = 20u << 20;  // the largest app partition (16 MiB) plus room
   // Memory ceiling (docs/security.md): about 24 MB + listeners x max_threads x
   // (32 x max_request_head + 256 KiB): the library's header map for a head of 5-byte header
-  // lines, TLS state and stack per connection. Defaults: 216 MB for HTTPS alone, 408 MB with
+  // lines, TLS state, connection_io's buffers (a 4 KiB read block and at most 16 KiB of
+  // response, connection_io.hpp) and stack per connection. Defaults: 216 MB for HTTPS alone, 408 MB with
   // plain HTTP too. Queued connections wait in the kernel and cost no more than a socket.
   size_t max_threads = 256;             // per listener; one per connection (httplib's model)
   size_t max_queue = 512;               // accepted connections waiting for a thread
