@@ -37,6 +37,13 @@ namespace {
 const std::string kBase = "https://updates.example.test";
 const std::vector<std::string> kServerArgs = {"--public-url", kBase, "--repo", "vt132/firmware", "--no-device-log"};
 
+// The server's arguments with --export-dir OUT: a server that keeps its own export.
+std::vector<std::string> with_export_dir(const fs::path& out) {
+  std::vector<std::string> args = kServerArgs;
+  args.insert(args.end(), {"--export-dir", out.string()});
+  return args;
+}
+
 struct Scratch {
   fs::path path;
   Scratch() {
@@ -347,18 +354,18 @@ TEST_SUITE("server_export") {
     CHECK(read(out / "index.html") == "mine");
 
     const ProgramRun no_base = run_program({VT132_OTA_SERVER, "--data", s.data_dir().string(), "export", "--out",
-                             (scratch.path / "x").string()});
+                                            (scratch.path / "x").string()});
     CHECK(no_base.exit_code == 1);
     CHECK(no_base.output.find("--base-url") != std::string::npos);
     const ProgramRun bad_base = run_program({VT132_OTA_SERVER, "--data", s.data_dir().string(), "export", "--out",
-                              (scratch.path / "x").string(), "--base-url", "https://example.test/"});
+                                             (scratch.path / "x").string(), "--base-url", "https://example.test/"});
     CHECK(bad_base.exit_code == 1);
     CHECK(bad_base.output.find("trailing '/'") != std::string::npos);
     CHECK_FALSE(fs::exists(scratch.path / "x"));
 
     const ProgramRun server = run_program({VT132_OTA_SERVER, "--data", s.data_dir().string(), "--listen",
-                            "127.0.0.1:" + std::to_string(free_port()), "--export-dir",
-                            (scratch.path / "y").string()});
+                                           "127.0.0.1:" + std::to_string(free_port()), "--export-dir",
+                                           (scratch.path / "y").string()});
     CHECK(server.exit_code == 1);
     CHECK(server.output.find("--export-dir needs --public-url") != std::string::npos);
   }
@@ -366,9 +373,7 @@ TEST_SUITE("server_export") {
   TEST_CASE("a server with --export-dir exports at start and after each publish; latest never lacks its files") {
     Scratch scratch;
     const fs::path out = scratch.path / "export";
-    std::vector<std::string> args = kServerArgs;
-    args.insert(args.end(), {"--export-dir", out.string()});
-    ServerProcess s(args);
+    ServerProcess s(with_export_dir(out));
     s.start();
     REQUIRE(wait_until([&] { return fs::exists(out / "index.html"); }));
     CHECK(latest_tag_in(out).empty());
@@ -421,9 +426,7 @@ TEST_SUITE("server_export") {
   TEST_CASE("a failed refresh is logged with its reason, EXPORT keeps its tree, and a later retry succeeds") {
     Scratch scratch;
     const fs::path out = scratch.path / "export";
-    std::vector<std::string> args = kServerArgs;
-    args.insert(args.end(), {"--export-dir", out.string()});
-    ServerProcess s(args);
+    ServerProcess s(with_export_dir(out));
     s.start();
     REQUIRE(wait_until([&] { return fs::exists(out / "index.html"); }));
     const std::string before = link_of(out);
