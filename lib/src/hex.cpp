@@ -18,7 +18,12 @@ std::string to_hex(const uint8_t* data, size_t size) {
 
 std::string printable(std::string_view raw) {
   std::string out;
-  out.reserve(raw.size());
+  append_printable(out, raw);
+  return out;
+}
+
+void append_printable(std::string& out, std::string_view raw) {
+  out.reserve(out.size() + raw.size());
   for (const char c : raw) {
     const auto b = static_cast<unsigned char>(c);
     if (b >= 0x20 && b < 0x7F && b != '\\') {
@@ -29,7 +34,6 @@ std::string printable(std::string_view raw) {
       out.push_back(kDigits[b & 0x0F]);
     }
   }
-  return out;
 }
 
 }  // namespace vt132::host

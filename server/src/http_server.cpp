@@ -251,12 +251,16 @@ void configure(Server& server, Service& service, bool secure) {
     metrics.count_request(route, res.status);
     if (req.method != "HEAD") metrics.add_bytes_sent(res.body.size());
     if (!service.config().access_log) return;
-    const double ms = request.routed ? std::chrono::duration<double, std::milli>(Clock::now() - request.start).count() : 0;
-    const uint64_t bytes = req.method == "HEAD" ? 0 : (res.content_length_ > 0 ? res.content_length_ : res.body.size());
-    write_access_line(fmt::format("access {} \"{} {}\" {} {} {:.1f}ms \"{}\"", req.remote_addr,
-                                  host::printable(req.method.substr(0, 16)), host::printable(req.path.substr(0, 512)),
-                                  res.status, bytes, ms,
-                                  host::printable(req.get_header_value("User-Agent").substr(0, 200))));
+    AccessEntry line;
+    line.remote = req.remote_addr;
+    line.method = req.method;
+    line.path = req.path;
+    line.status = res.status;
+    line.ms = request.routed ? std::chrono::duration<double, std::milli>(Clock::now() - request.start).count() : 0;
+    line.bytes = req.method == "HEAD" ? 0 : (res.content_length_ > 0 ? res.content_length_ : res.body.size());
+    const auto agent = req.headers.find("User-Agent");  // a view, not get_header_value's copy
+    if (agent != req.headers.end()) line.user_agent = agent->second;
+    write_access_line(line);
   });
 }
 

@@ -179,6 +179,34 @@ TEST_SUITE("server_tls_io") {
     CHECK(count_lines() == 40);
   }
 
+  TEST_CASE("an access-log line shows a control byte of the path as \\xNN and at most 200 bytes of the User-Agent") {
+    ServerProcess s;
+    s.start();
+    Tls c(s.https_port());
+    REQUIRE(c.send("GET /healthz%1b HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: " + std::string(300, 'u') + "\r\n\r\n"));
+    const std::optional<Response> r = c.response();
+    REQUIRE(r);
+    CHECK(r->status() == 404);
+    const std::string request = "] [info] access 127.0.0.1 \"GET /healthz\\x1b\" 404 ";
+    const std::string agent = "ms \"" + std::string(200, 'u') + "\"";
+    auto line = [&]() -> std::string {
+      std::istringstream log(s.log());
+      for (std::string l; std::getline(log, l);) {
+        if (l.find(request) != std::string::npos) return l;
+      }
+      return "";
+    };
+    // The line is written once the response is; wait for it (at most 10 s).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (line().empty() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    const std::string found = line();
+    REQUIRE_MESSAGE(!found.empty(), s.log());
+    CHECK(found.size() > agent.size());
+    CHECK(found.compare(found.size() - agent.size(), agent.size(), agent) == 0);
+  }
+
   TEST_CASE("pipelined requests cut into TLS records mid-line are all answered in order") {
     ServerProcess s;
     s.start();
