@@ -1,6 +1,9 @@
 #include "connection_io.hpp"
 
 #include <dlfcn.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <netinet/in.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -31,6 +34,7 @@ struct Next {
   PollFunction poll = next_definition<PollFunction>("poll");
   AddressFunction getpeername = next_definition<AddressFunction>("getpeername");
   AddressFunction getsockname = next_definition<AddressFunction>("getsockname");
+  NameInfoFunction getnameinfo = next_definition<NameInfoFunction>("getnameinfo");
 };
 
 const Next& next() {
@@ -42,6 +46,9 @@ struct Address {
   bool known = false;
   sockaddr_storage addr{};
   socklen_t len = 0;
+  // getnameinfo(NI_NUMERICHOST) of addr: an IPv6 address with a scope name fits.
+  char text[INET6_ADDRSTRLEN + IF_NAMESIZE + 1] = {};
+  bool text_known = false;
 };
 
 // This thread's connection. The buffers belong to the TLS connection connection_budget.hpp
@@ -101,6 +108,14 @@ int cached_address(Address& cache, AddressFunction real, int fd, sockaddr* addr,
   std::memcpy(addr, &cache.addr, std::min(*len, cache.len));
   *len = cache.len;
   return 0;
+}
+
+// The cached address `addr` is, if any: the library converts each to text once per request.
+Address* cached_for(const sockaddr* addr, socklen_t len) {
+  for (Address* cache : {&io.peer, &io.local}) {
+    if (cache->known && len == cache->len && std::memcmp(addr, &cache->addr, len) == 0) return cache;
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -209,6 +224,23 @@ int io_peer_address(int fd, sockaddr* addr, socklen_t* len) {
 
 int io_local_address(int fd, sockaddr* addr, socklen_t* len) {
   return cached_address(io.local, next().getsockname, fd, addr, len);
+}
+
+int io_name_info(const sockaddr* addr, socklen_t len, char* host, socklen_t host_len, char* serv, socklen_t serv_len,
+                 int flags) {
+  Address* cache = io.open && addr != nullptr && host != nullptr && serv == nullptr && flags == NI_NUMERICHOST
+                       ? cached_for(addr, len)
+                       : nullptr;
+  if (cache == nullptr) return next().getnameinfo(addr, len, host, host_len, serv, serv_len, flags);
+  if (!cache->text_known) {
+    const int rc = next().getnameinfo(addr, len, cache->text, sizeof cache->text, nullptr, 0, flags);
+    if (rc != 0) return next().getnameinfo(addr, len, host, host_len, serv, serv_len, flags);
+    cache->text_known = true;
+  }
+  const size_t n = std::strlen(cache->text) + 1;
+  if (n > host_len) return EAI_OVERFLOW;
+  std::memcpy(host, cache->text, n);
+  return 0;
 }
 
 }  // namespace vt132::server

@@ -23,7 +23,8 @@
 //     Bigger writes go out as they come. Since every write of the library goes through here,
 //     its POLLOUT wait and liveness check are answered without asking the kernel; the real
 //     writes here wait for the socket themselves, up to the write timeout;
-//   - the peer's and our own address are asked of the kernel once per connection;
+//   - the peer's and our own address are asked of the kernel once per connection, and turned
+//     into text (getnameinfo, an sprintf inside glibc) once per connection;
 //   - a poll for input right after the kernel said there is input (the keep-alive wait, then
 //     the read's own check) is answered from that answer.
 #include <openssl/ssl.h>
@@ -63,6 +64,7 @@ using SslPendingFunction = int (*)(const SSL*);
 using SslShutdownFunction = int (*)(SSL*);
 using PollFunction = int (*)(pollfd*, nfds_t, int);
 using AddressFunction = int (*)(int, sockaddr*, socklen_t*);
+using NameInfoFunction = int (*)(const sockaddr*, socklen_t, char*, socklen_t, char*, socklen_t, int);
 
 int io_ssl_read(SSL* ssl, void* buf, int num);
 int io_ssl_pending(const SSL* ssl);
@@ -74,5 +76,8 @@ int io_poll(pollfd* fds, nfds_t count, int timeout);
 // getpeername() / getsockname(): the kernel is asked once per served connection.
 int io_peer_address(int fd, sockaddr* addr, socklen_t* len);
 int io_local_address(int fd, sockaddr* addr, socklen_t* len);
+// getnameinfo(): numeric host text of the served connection's two addresses, from the cache.
+int io_name_info(const sockaddr* addr, socklen_t len, char* host, socklen_t host_len, char* serv, socklen_t serv_len,
+                 int flags);
 
 }  // namespace vt132::server

@@ -1,4 +1,4 @@
-// recv(), poll(), getpeername(), getsockname() and OpenSSL's SSL_read(), SSL_pending(),
+// recv(), poll(), getpeername(), getsockname(), getnameinfo() and OpenSSL's SSL_read(), SSL_pending(),
 // SSL_write() and SSL_shutdown() of the vt132-ota-server executable, in front of the real ones.
 //
 // Debian's libcpp-httplib.so calls all of them through the dynamic linker
@@ -15,6 +15,7 @@
 // Not compiled with _FORTIFY_SOURCE's inline wrappers, which would clash with these definitions.
 #undef _FORTIFY_SOURCE
 #include <dlfcn.h>
+#include <netdb.h>
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -47,6 +48,11 @@ extern "C" int getpeername(int fd, sockaddr* __restrict addr, socklen_t* __restr
 
 extern "C" int getsockname(int fd, sockaddr* __restrict addr, socklen_t* __restrict len) noexcept {
   return vt132::server::io_local_address(fd, addr, len);
+}
+
+extern "C" int getnameinfo(const sockaddr* __restrict addr, socklen_t len, char* __restrict host, socklen_t host_len,
+                           char* __restrict serv, socklen_t serv_len, int flags) {
+  return vt132::server::io_name_info(addr, len, host, host_len, serv, serv_len, flags);
 }
 
 extern "C" int SSL_read(SSL* ssl, void* buf, int num) { return vt132::server::io_ssl_read(ssl, buf, num); }
