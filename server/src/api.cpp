@@ -4,6 +4,7 @@
 #include <openssl/sha.h>
 
 #include <chrono>
+#include <string_view>
 
 #include "names.hpp"
 #include "pagination.hpp"
@@ -34,42 +35,45 @@ int64_t rate_limit_reset() {
              .count() + 3600;
 }
 
+// Fields folded into one header entry (header_lines.hpp).
+constexpr std::string_view kHeaderLimit = "X-RateLimit-Limit";
+constexpr std::string_view kHeaderRemaining = "X-RateLimit-Remaining";
+constexpr std::string_view kHeaderUsed = "X-RateLimit-Used";
+constexpr std::string_view kHeaderReset = "X-RateLimit-Reset";
+constexpr std::string_view kHeaderResource = "X-RateLimit-Resource";
+constexpr std::string_view kHeaderETag = "ETag";
+constexpr std::string_view kHeaderCacheControl = "Cache-Control";
+constexpr std::string_view kCacheControl = "public, max-age=60, s-maxage=60";
+constexpr std::string_view kHeaderVary = "Vary";
+constexpr std::string_view kVary = "Accept, Authorization";
+
 // httplib takes header names and values as const std::string&: the constant ones are built
 // once here, not as temporaries (most are too long for the short-string buffer) per request.
-const std::string kHeaderLimit = "X-RateLimit-Limit";
-const std::string kHeaderRemaining = "X-RateLimit-Remaining";
-const std::string kHeaderUsed = "X-RateLimit-Used";
-const std::string kHeaderReset = "X-RateLimit-Reset";
-const std::string kHeaderResource = "X-RateLimit-Resource";
-const std::string kRateLimitText = std::to_string(kRateLimit);
-const std::string kZero = "0";
-const std::string kCore = "core";
-const std::string kHeaderETag = "ETag";
-const std::string kHeaderCacheControl = "Cache-Control";
-const std::string kCacheControl = "public, max-age=60, s-maxage=60";
-const std::string kHeaderVary = "Vary";
-const std::string kVary = "Accept, Authorization";
 const std::string kHeaderLink = "Link";
 const std::string kHeaderContentType = "Content-Type";
 const std::string kJsonType = "application/json; charset=utf-8";
 
-// Adds a header of ours (no CR or LF to check for) whose name sorts after those already set.
-// httplib's set_header() searches its case-insensitive header map from the root, a tolower()
-// call per compared character; with end() as the hint the map compares the name with its
-// last one only. The five below share a 12-character prefix, which made them the most costly
-// part of answering a cached request (perf, docs/benchmarks.md).
-void append_sorted_header(httplib::Response& res, const std::string& name, const std::string& value) {
-  res.headers.emplace_hint(res.headers.end(), name, value);
+// The five X-RateLimit-* fields as one header entry (header_lines.hpp: they were the costliest
+// part of answering a cached request). The reset time moves once a second, so each thread
+// keeps the lines of the current second.
+const HeaderLines& rate_limit_lines() {
+  thread_local int64_t made_for = -1;
+  thread_local HeaderLines lines;
+  const int64_t reset = rate_limit_reset();
+  if (reset != made_for) {
+    const std::string limit = std::to_string(kRateLimit);
+    lines = HeaderLines()
+                .add(kHeaderLimit, limit)
+                .add(kHeaderRemaining, limit)
+                .add(kHeaderReset, std::to_string(reset))
+                .add(kHeaderResource, "core")
+                .add(kHeaderUsed, "0");
+    made_for = reset;
+  }
+  return lines;
 }
 
-// In the map's order: Limit, Remaining, Reset, Resource, Used.
-void set_rate_limit_headers(httplib::Response& res) {
-  append_sorted_header(res, kHeaderLimit, kRateLimitText);
-  append_sorted_header(res, kHeaderRemaining, kRateLimitText);
-  append_sorted_header(res, kHeaderReset, std::to_string(rate_limit_reset()));
-  append_sorted_header(res, kHeaderResource, kCore);
-  append_sorted_header(res, kHeaderUsed, kZero);
-}
+void set_rate_limit_headers(httplib::Response& res) { rate_limit_lines().set_in(res); }
 
 json rate_limit_json() {
   const json quota = {{"limit", kRateLimit}, {"remaining", kRateLimit}, {"reset", rate_limit_reset()}, {"used", 0}};
@@ -362,12 +366,11 @@ void Service::api_get(const httplib::Request& req, httplib::Response& res, const
       return;
     }
     fresh->etag = body_etag(fresh->body);
+    fresh->fields.add(kHeaderETag, fresh->etag).add(kHeaderCacheControl, kCacheControl).add(kHeaderVary, kVary);
     entry = fresh;
     cache_.put(key, generation, entry);
   }
-  res.set_header(kHeaderETag, entry->etag);
-  res.set_header(kHeaderCacheControl, kCacheControl);
-  res.set_header(kHeaderVary, kVary);
+  entry->fields.set_in(res);
   if (!entry->link.empty()) res.set_header(kHeaderLink, entry->link);
   if (etag_matches(req, entry->etag)) {
     res.status = 304;

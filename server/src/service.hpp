@@ -15,6 +15,7 @@
 #include "config.hpp"
 #include "devices.hpp"
 #include "github_json.hpp"
+#include "header_lines.hpp"
 #include "metrics.hpp"
 #include "release_view.hpp"
 #include "route.hpp"
@@ -34,6 +35,7 @@ class ResponseCache {
     std::string body;
     std::string etag;
     std::string link;  // the Link header of paginated lists
+    HeaderLines fields;  // ETag, Cache-Control and Vary, made once with the entry
   };
   std::shared_ptr<const Entry> get(const std::string& key, uint64_t generation) const;
   void put(const std::string& key, uint64_t generation, std::shared_ptr<const Entry> entry);
