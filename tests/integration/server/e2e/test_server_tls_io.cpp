@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -322,5 +324,60 @@ TEST_SUITE("server_tls_io") {
       REQUIRE(health);
       CHECK(health->body == "ok\n");
     }
+  }
+
+  TEST_CASE("a cached API answer has ETag, Cache-Control, Vary and the X-RateLimit fields each once, on a line of its own") {
+    ServerProcess s;
+    s.start();
+    publish_v1(s, 4096);
+    const int port = s.https_port();
+    Tls c(port);
+    for (int round = 0; round < 2; ++round) {  // the first answer fills the cache, the second comes from it
+      CAPTURE(round);
+      REQUIRE(c.send(get(kRepo + "/releases/latest", "", port)));
+      const std::optional<Response> r = c.response();
+      REQUIRE(r);
+      CHECK(r->status() == 200);
+      std::map<std::string, std::vector<std::string>> fields;  // lower-case name -> values
+      std::istringstream lines(r->head.substr(r->head.find("\r\n") + 2) + "\r\n");
+      for (std::string line; std::getline(lines, line);) {
+        REQUIRE(line.size() >= 2);
+        REQUIRE(line.back() == '\r');
+        line.pop_back();
+        const size_t colon = line.find(": ");
+        REQUIRE_MESSAGE(colon != std::string::npos, line);
+        std::string name = line.substr(0, colon);
+        std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+        fields[name].push_back(line.substr(colon + 2));
+      }
+      const std::vector<std::pair<std::string, std::string>> expected = {
+          {"cache-control", "public, max-age=60, s-maxage=60"},
+          {"vary", "Accept, Authorization"},
+          {"x-ratelimit-limit", "5000"},
+          {"x-ratelimit-remaining", "5000"},
+          {"x-ratelimit-used", "0"},
+          {"x-ratelimit-resource", "core"},
+          {"content-type", "application/json; charset=utf-8"}};
+      for (const auto& [name, value] : expected) {
+        CAPTURE(name);
+        REQUIRE(fields[name].size() == 1);
+        CHECK(fields[name][0] == value);
+      }
+      REQUIRE(fields["etag"].size() == 1);
+      REQUIRE(fields["x-ratelimit-reset"].size() == 1);
+      const long long reset = std::atoll(fields["x-ratelimit-reset"][0].c_str());
+      CHECK(reset > static_cast<long long>(std::time(nullptr)));
+
+      REQUIRE(c.send(get(kRepo + "/releases/latest", "If-None-Match: " + fields["etag"][0] + "\r\n", port)));
+      const std::optional<Response> unchanged = c.response();
+      REQUIRE(unchanged);
+      CHECK(unchanged->status() == 304);
+      CHECK(unchanged->header("ETag") == fields["etag"][0]);
+    }
+    // And as an HTTP client library reads them.
+    const auto answer = s.https()->Get(kRepo + "/releases/latest");
+    REQUIRE(answer);
+    CHECK(answer->get_header_value("X-RateLimit-Remaining") == "5000");
+    CHECK(answer->get_header_value("Vary") == "Accept, Authorization");
   }
 }
