@@ -35,18 +35,6 @@ int64_t rate_limit_reset() {
              .count() + 3600;
 }
 
-// Fields folded into one header entry (header_lines.hpp).
-constexpr std::string_view kHeaderLimit = "X-RateLimit-Limit";
-constexpr std::string_view kHeaderRemaining = "X-RateLimit-Remaining";
-constexpr std::string_view kHeaderUsed = "X-RateLimit-Used";
-constexpr std::string_view kHeaderReset = "X-RateLimit-Reset";
-constexpr std::string_view kHeaderResource = "X-RateLimit-Resource";
-constexpr std::string_view kHeaderETag = "ETag";
-constexpr std::string_view kHeaderCacheControl = "Cache-Control";
-constexpr std::string_view kCacheControl = "public, max-age=60, s-maxage=60";
-constexpr std::string_view kHeaderVary = "Vary";
-constexpr std::string_view kVary = "Accept, Authorization";
-
 // httplib takes header names and values as const std::string&: the constant ones are built
 // once here, not as temporaries (most are too long for the short-string buffer) per request.
 const std::string kHeaderLink = "Link";
@@ -63,11 +51,11 @@ const HeaderLines& rate_limit_lines() {
   if (reset != made_for) {
     const std::string limit = std::to_string(kRateLimit);
     lines = HeaderLines()
-                .add(kHeaderLimit, limit)
-                .add(kHeaderRemaining, limit)
-                .add(kHeaderReset, std::to_string(reset))
-                .add(kHeaderResource, "core")
-                .add(kHeaderUsed, "0");
+                .add("X-RateLimit-Limit", limit)
+                .add("X-RateLimit-Remaining", limit)
+                .add("X-RateLimit-Reset", std::to_string(reset))
+                .add("X-RateLimit-Resource", "core")
+                .add("X-RateLimit-Used", "0");
     made_for = reset;
   }
   return lines;
@@ -366,7 +354,9 @@ void Service::api_get(const httplib::Request& req, httplib::Response& res, const
       return;
     }
     fresh->etag = body_etag(fresh->body);
-    fresh->fields.add(kHeaderETag, fresh->etag).add(kHeaderCacheControl, kCacheControl).add(kHeaderVary, kVary);
+    fresh->fields.add("ETag", fresh->etag)
+        .add("Cache-Control", "public, max-age=60, s-maxage=60")
+        .add("Vary", "Accept, Authorization");
     entry = fresh;
     cache_.put(key, generation, entry);
   }
