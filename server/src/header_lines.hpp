@@ -8,8 +8,8 @@
 // The library writes each entry as "name: value\r\n", so an entry whose value continues with
 // "\r\nName: value" puts those fields on the wire exactly as separate entries would.
 // Response::set_header() refuses CR and LF so that client data cannot do this; a HeaderLines
-// is built only from our own names and values, and refuses CR, LF and ':' in names and CR and
-// LF in values itself. The library sees only the first field's name: fields it reads
+// is built only from our own names and values, and refuses CR, LF, ':' and spaces in names
+// and CR and LF in values itself. The library sees only the first field's name: fields it reads
 // (Content-Type, Content-Length, Connection) must not be folded in.
 #include <string>
 #include <string_view>
@@ -27,9 +27,6 @@ class HeaderLines {
   void set_in(httplib::Response& res) const {
     if (!name_.empty()) res.headers.emplace(name_, value_);
   }
-
-  // What follows "first-name: " on the wire, up to the last field's end.
-  const std::string& value() const { return value_; }
 
  private:
   std::string name_;
