@@ -20,6 +20,17 @@ download() {  # TAG NAME OUT
 }
 latest_tag() { curl -sf --cacert data/tls/ca.pem "$url/repos/$repo/releases/latest" | jq -r .tag_name; }
 
+# TEXT holds FORMAT (a printf format of the day count) with the whole days from second
+# BEFORE or from second AFTER until second $expires.
+expect_days_left() {
+  local text=$1 format=$2 before=$3 after=$4 a b
+  # shellcheck disable=SC2059
+  a=$(printf "$format" $(((expires - before) / 86400)))
+  # shellcheck disable=SC2059
+  b=$(printf "$format" $(((expires - after) / 86400)))
+  [[ "$text" == *"$a"* || "$text" == *"$b"* ]] || fail "expected '$a' or '$b' in: $text"
+}
+
 make_release() {  # TAG DIR [create flags]: a fresh 300K image of TAG
   local tag=$1 dir=$2
   shift 2
@@ -245,16 +256,25 @@ test_status_shows_signature_expiry_and_digests_as_text_and_json() {
   publish_dir rel1 >/dev/null && publish_dir rel2 --allow-unsigned >/dev/null || fail "publish failed"
   local fp
   fp=$(openssl pkey -pubin -in keys/release.pub.pem -outform DER | sha256sum | cut -c1-64)
+  # Days left are whole days rounded down: 100 when status runs in the second the manifest
+  # was made, 99 from the next second on. Each check takes the count for the seconds its
+  # status call began and ended in.
+  local expires before after
+  expires=$(date -d "$(jq -r .expires rel1/vt132-manifest.json)" +%s)
+  before=$(date +%s)
   expect_status 0 cli status --trust-key keys/release.pub.pem
+  after=$(date +%s)
   expect_contains "$out" "V1.2.0  published, latest"
   expect_contains "$out" "signature signed by $fp"
   expect_contains "$out" "signature unsigned"
-  expect_contains "$out" "(in 99 days)"
+  expect_days_left "$out" "(in %d days)" "$before" "$after"
   expect_contains "$out" "digests   match the manifest"
   expect_contains "$out" "VT132.bin  $(stat -c %s rel1/VT132.bin) bytes  sha256:$(sha256sum <rel1/VT132.bin | cut -c1-64)  match"
+  before=$(date +%s)
   expect_status 0 cli status --json
+  after=$(date +%s)
   expect_equal "$(jq -r '.[] | select(.tag == "V1.1.0") | .signature' <<<"$out")" "signed (key not checked)"
-  expect_equal "$(jq -r '.[] | select(.tag == "V1.1.0") | .manifest.expires_in_days' <<<"$out")" "99"
+  expect_days_left "[$(jq -r '.[] | select(.tag == "V1.1.0") | .manifest.expires_in_days' <<<"$out")]" "[%d]" "$before" "$after"
   expect_equal "$(jq -r '.[] | select(.tag == "V1.2.0") | .latest' <<<"$out")" "true"
   # The image swapped behind the manifest's back: status says so and exits 1.
   local id rid
