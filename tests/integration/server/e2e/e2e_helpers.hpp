@@ -3,8 +3,10 @@
 // raw sockets and TLS handshakes for what httplib's client cannot send.
 #include <httplib.h>
 
+#include <chrono>
 #include <cstdint>
 #include <string>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -24,6 +26,18 @@ httplib::Result upload(const ServerProcess& s, uint64_t id, const std::string& n
 void publish(const ServerProcess& s, uint64_t id);
 // A published release V1.0.0 with VT132.bin; returns the image bytes.
 std::string publish_v1(const ServerProcess& s, uint32_t size = 1100 * 1024);
+
+// Checks `pred` every 20 ms until it holds or `limit` has passed; returns its last answer.
+// For events the server shows only in its log or its files.
+template <typename Pred>
+bool wait_until(Pred pred, std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return pred();
+}
 
 // A TCP connection to 127.0.0.1:port with a 20 s receive timeout (and SO_RCVBUF when > 0).
 int connect_loopback(int port, int rcvbuf = 0);

@@ -340,12 +340,13 @@ TEST_SUITE("server_e2e") {
     send_all(fd, big.substr(0, big.size() / 2));
     // Wait until the server holds part of the upload on disk, then kill it.
     const fs::path tmp = s.data_dir() / "store" / "tmp";
-    bool partial_on_disk = false;
-    for (int i = 0; i < 200 && !partial_on_disk; ++i) {
-      for (const auto& e : fs::directory_iterator(tmp)) partial_on_disk |= e.file_size() > 0;
-      if (!partial_on_disk) std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    REQUIRE(partial_on_disk);
+    auto partial_on_disk = [&] {
+      for (const auto& e : fs::directory_iterator(tmp)) {
+        if (e.file_size() > 0) return true;
+      }
+      return false;
+    };
+    REQUIRE(wait_until(partial_on_disk, std::chrono::seconds(5)));
     s.stop(SIGKILL);
     ::close(fd);
 
@@ -375,11 +376,7 @@ TEST_SUITE("server_e2e") {
     std::thread stopper([&] { exit_status = s.stop(SIGTERM); });
     // Read the rest only once the server has taken the signal, so the download is in flight
     // during the shutdown however slowly this machine runs.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (s.log().find("SIGTERM received") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    CHECK(s.log().find("SIGTERM received") != std::string::npos);
+    CHECK(wait_until([&] { return s.log().find("SIGTERM received") != std::string::npos; }, std::chrono::seconds(30)));
     ssize_t m;
     const size_t expected_total = got.find("\r\n\r\n") + 4 + img.size();
     while (got.size() < expected_total && (m = ::recv(fd, buf, sizeof buf, 0)) > 0) {

@@ -30,7 +30,6 @@
 using json = nlohmann::json;
 using namespace vt132::test;
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -179,16 +178,8 @@ void check_latest_resolves(const fs::path& tree) {
   }
 }
 
-// Waits (up to 30 s) until `pred` holds; the export refreshes within about 2 s.
-template <typename Pred>
-bool wait_until(Pred pred) {
-  const auto deadline = Clock::now() + std::chrono::seconds(30);
-  while (Clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return pred();
-}
+// How long a test waits for a refresh; the export refreshes within about 2 s.
+constexpr std::chrono::seconds kRefreshWait{30};
 
 std::string latest_tag_in(const fs::path& out) {
   std::error_code ec;
@@ -375,7 +366,7 @@ TEST_SUITE("server_export") {
     const fs::path out = scratch.path / "export";
     ServerProcess s(with_export_dir(out));
     s.start();
-    REQUIRE(wait_until([&] { return fs::exists(out / "index.html"); }));
+    REQUIRE(wait_until([&] { return fs::exists(out / "index.html"); }, kRefreshWait));
     CHECK(latest_tag_in(out).empty());
     // The --repo repository exists before its first release: its empty list is exported.
     auto empty = s.https()->Get(kApi + "/releases");
@@ -403,10 +394,10 @@ TEST_SUITE("server_export") {
       }
     });
     publish_v1(s, 100 * 1024);
-    const bool first = wait_until([&] { return latest_tag_in(out) == "V1.0.0"; });
+    const bool first = wait_until([&] { return latest_tag_in(out) == "V1.0.0"; }, kRefreshWait);
     const std::string tree_v1 = link_of(out);
     publish_release(s, "V1.1.0", {{"VT132.bin", image("V1.1.0", 120 * 1024, 2)}, {"notes.txt", "n\n"}});
-    const bool second = wait_until([&] { return latest_tag_in(out) == "V1.1.0"; });
+    const bool second = wait_until([&] { return latest_tag_in(out) == "V1.1.0"; }, kRefreshWait);
     done = true;
     reader.join();
     CHECK(first);
@@ -428,18 +419,18 @@ TEST_SUITE("server_export") {
     const fs::path out = scratch.path / "export";
     ServerProcess s(with_export_dir(out));
     s.start();
-    REQUIRE(wait_until([&] { return fs::exists(out / "index.html"); }));
+    REQUIRE(wait_until([&] { return fs::exists(out / "index.html"); }, kRefreshWait));
     const std::string before = link_of(out);
     // Something of the user's in EXPORT.trees: the export must refuse rather than touch it.
     const fs::path junk = scratch.path / "export.trees" / "notes.txt";
     std::ofstream(junk) << "mine";
     publish_v1(s, 100 * 1024);
-    REQUIRE(wait_until([&] { return s.log().find("which is not an export tree") != std::string::npos; }));
+    REQUIRE(wait_until([&] { return s.log().find("which is not an export tree") != std::string::npos; }, kRefreshWait));
     CHECK(s.log().find("export to " + out.string() + " failed") != std::string::npos);
     CHECK(link_of(out) == before);
     CHECK(read(junk) == "mine");
     fs::remove(junk);
-    CHECK(wait_until([&] { return latest_tag_in(out) == "V1.0.0"; }));
+    CHECK(wait_until([&] { return latest_tag_in(out) == "V1.0.0"; }, kRefreshWait));
     check_latest_resolves(scratch.path / link_of(out));
     CHECK(s.stop() == 0);
   }

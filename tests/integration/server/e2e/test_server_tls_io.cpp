@@ -174,10 +174,7 @@ TEST_SUITE("server_tls_io") {
       return whole;
     };
     // Lines are written as responses finish; wait for all 40 (at most 10 s).
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (count_lines() < 40 && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    wait_until([&] { return count_lines() >= 40; }, std::chrono::seconds(10));
     CHECK(count_lines() == 40);
   }
 
@@ -199,10 +196,7 @@ TEST_SUITE("server_tls_io") {
       return "";
     };
     // The line is written once the response is; wait for it (at most 10 s).
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (line().empty() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    wait_until([&] { return !line().empty(); }, std::chrono::seconds(10));
     const std::string found = line();
     REQUIRE_MESSAGE(!found.empty(), s.log());
     CHECK(found.size() > agent.size());
