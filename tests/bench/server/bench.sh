@@ -118,9 +118,9 @@ done <<<"$meta_path
 $list_path
 $html_path"
 echo "bench: ${duration}s per run, loopback TLS, same certificate (P-256), 2 nginx workers"
-# Both servers first take the same load for a few seconds, unmeasured: a first run after start
-# also pays for starting threads, faulting pages in and filling caches (ours measured 0.50-0.69x
-# in a first run where later ones gave 0.7x).
+# Both servers first take the same load for a few seconds, unmeasured: the first run after
+# start was the lowest each time (0.50 and 0.66 where later runs of the same build gave about
+# 0.7); starting threads and faulting pages in are the likely cost.
 for port in "$port_ours" "$port_nginx"; do
   wrk -t1 -c32 -d3s "https://127.0.0.1:$port$meta_path" >/dev/null
 done
@@ -129,15 +129,18 @@ done
 compare_rps() {
   local label=$1 path=$2 target=$3 i o n ratios=()
   shift 3
+  local wrk_args=("$@")
+  # req/s of SERVER (ours or nginx) at PORT, for run $i.
+  measure() { run_wrk "$1-${label//\//-}-$i" "${wrk_args[@]}" -d"${duration}s" "https://127.0.0.1:$2$path" | rps; }
   for i in 1 2 3; do
     # The second run measures nginx first: a machine that drifts faster or slower over the
     # runs does not favour whichever server always goes second.
     if [ "$i" = 2 ]; then
-      n=$(run_wrk "nginx-${label//\//-}-$i" "$@" -d"${duration}s" "https://127.0.0.1:$port_nginx$path" | rps)
-      o=$(run_wrk "ours-${label//\//-}-$i" "$@" -d"${duration}s" "https://127.0.0.1:$port_ours$path" | rps)
+      n=$(measure nginx "$port_nginx")
+      o=$(measure ours "$port_ours")
     else
-      o=$(run_wrk "ours-${label//\//-}-$i" "$@" -d"${duration}s" "https://127.0.0.1:$port_ours$path" | rps)
-      n=$(run_wrk "nginx-${label//\//-}-$i" "$@" -d"${duration}s" "https://127.0.0.1:$port_nginx$path" | rps)
+      o=$(measure ours "$port_ours")
+      n=$(measure nginx "$port_nginx")
     fi
     echo "$label run $i: ours $o req/s, nginx $n req/s, ratio $(ratio "$o" "$n")"
     ratios+=("$(ratio "$o" "$n")")
