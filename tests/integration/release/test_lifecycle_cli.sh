@@ -21,9 +21,9 @@ download() {  # TAG NAME OUT
 latest_tag() { curl -sf --cacert data/tls/ca.pem "$url/repos/$repo/releases/latest" | jq -r .tag_name; }
 
 # TEXT holds FORMAT (a printf format of the day count) with the whole days from second
-# BEFORE or from second AFTER until second $expires.
-expect_days_left() {
-  local text=$1 format=$2 before=$3 after=$4 a b
+# BEFORE or from second AFTER until second EXPIRES.
+expect_days_left() {  # TEXT FORMAT EXPIRES BEFORE AFTER
+  local text=$1 format=$2 expires=$3 before=$4 after=$5 a b
   # shellcheck disable=SC2059
   a=$(printf "$format" $(((expires - before) / 86400)))
   # shellcheck disable=SC2059
@@ -267,14 +267,14 @@ test_status_shows_signature_expiry_and_digests_as_text_and_json() {
   expect_contains "$out" "V1.2.0  published, latest"
   expect_contains "$out" "signature signed by $fp"
   expect_contains "$out" "signature unsigned"
-  expect_days_left "$out" "(in %d days)" "$before" "$after"
+  expect_days_left "$out" "(in %d days)" "$expires" "$before" "$after"
   expect_contains "$out" "digests   match the manifest"
   expect_contains "$out" "VT132.bin  $(stat -c %s rel1/VT132.bin) bytes  sha256:$(sha256sum <rel1/VT132.bin | cut -c1-64)  match"
   before=$(date +%s)
   expect_status 0 cli status --json
   after=$(date +%s)
   expect_equal "$(jq -r '.[] | select(.tag == "V1.1.0") | .signature' <<<"$out")" "signed (key not checked)"
-  expect_days_left "[$(jq -r '.[] | select(.tag == "V1.1.0") | .manifest.expires_in_days' <<<"$out")]" "[%d]" "$before" "$after"
+  expect_days_left "[$(jq -r '.[] | select(.tag == "V1.1.0") | .manifest.expires_in_days' <<<"$out")]" "[%d]" "$expires" "$before" "$after"
   expect_equal "$(jq -r '.[] | select(.tag == "V1.2.0") | .latest' <<<"$out")" "true"
   # The image swapped behind the manifest's back: status says so and exits 1.
   local id rid
