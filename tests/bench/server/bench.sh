@@ -5,7 +5,8 @@
 # and nginx, and image throughput, as ratios to nginx; then a slow-client run: 1,000 concurrent ~50 KB/s downloads while
 # metadata latency (p99) and the server's RSS are measured.
 #   tests/bench/server/bench.sh [BUILD_DIR]        (default: build)
-#   BENCH_SECONDS=N (per run, default 10), BENCH_ONLY_LATEST=1 (only releases/latest at -t1)
+#   BENCH_SECONDS=N (per run, default 10), BENCH_ONLY_LATEST=1 (only releases/latest at -t1;
+#   BENCH_HOLD=S then keeps the server up S seconds for perf/strace)
 # Run by hand, not by ctest. Every process started here is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
